@@ -1,0 +1,169 @@
+"""The judge protocol: score one output against one plain-English requirement."""
+
+from __future__ import annotations
+
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+
+from langchain_core.runnables.config import run_in_executor
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Judge", "Verdict", "check_text", "resolve_thresholds", "empty_output_verdict"]
+
+
+class Verdict(BaseModel):
+    """The outcome of judging one output against one requirement (or a composite).
+
+    Besides the semantix-ai fields (``passed``, ``score``, ``reason``) it carries the
+    provenance calibration needs later: which judge and model scored it, the label
+    probabilities where the judge has them, and how long it took.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    passed: bool
+    score: float | None = None
+    threshold: float | None = None
+    reason: str | None = None
+    judge: str | None = None
+    model: str | None = None
+    label_probabilities: dict[str, float] | None = None
+    latency_ms: float | None = None
+    #: Name of the intent (set when an Intent was judged, not a raw requirement).
+    intent: str | None = None
+    requirement: str | None = None
+    #: ``True`` for a composite's negated clause (``~A``): it passes when ``A`` fails.
+    negated: bool = False
+    #: Clause verdicts of a composite intent, in clause order.
+    clauses: list[Verdict] = Field(default_factory=list)
+    cached: bool = False
+    truncated: bool = False
+
+    def failing_clauses(self) -> list[Verdict]:
+        """The single-clause verdicts responsible for a failure (empty when passed)."""
+        if self.passed:
+            return []
+        if not self.clauses:
+            return [self]
+        failing: list[Verdict] = []
+        for clause in self.clauses:
+            failing.extend(clause.failing_clauses())
+        return failing
+
+
+def check_text(output: object, *, what: str = "output") -> str:
+    """Return ``output`` if it is a ``str``; otherwise raise a ``TypeError`` that says how to fix it."""
+    if isinstance(output, str):
+        return output
+    if output is None:
+        raise TypeError(
+            f"{what} is None: the model returned no text. Check the model call, or pass "
+            "the text you want judged."
+        )
+    if isinstance(output, (bytes, bytearray)):
+        raise TypeError(
+            f"{what} is {type(output).__name__}, not str: decode it first, e.g. "
+            "output.decode('utf-8')."
+        )
+    raise TypeError(
+        f"{what} must be a str, got {type(output).__name__}. Pass the message text "
+        "(e.g. message.text) rather than the object."
+    )
+
+
+def resolve_thresholds(
+    thresholds: float | Sequence[float | None] | None, n: int, default: float
+) -> list[float]:
+    """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats."""
+    if thresholds is None or isinstance(thresholds, (int, float)):
+        value = default if thresholds is None else float(thresholds)
+        return [value] * n
+    values = [default if t is None else float(t) for t in thresholds]
+    if len(values) != n:
+        raise ValueError(f"got {len(values)} thresholds for {n} pairs; pass one value or one per pair")
+    return values
+
+
+def empty_output_verdict(judge: Judge, requirement: str, threshold: float) -> Verdict:
+    """An empty or blank output satisfies no requirement; no model is asked."""
+    return Verdict(
+        passed=False,
+        score=0.0,
+        threshold=threshold,
+        reason="The output is empty.",
+        judge=judge.name,
+        model=judge.model_id,
+        requirement=requirement,
+    )
+
+
+class Judge(ABC):
+    """Decides whether an output satisfies a plain-English requirement.
+
+    Subclass it and implement :meth:`evaluate` alone — batching and the async methods
+    are derived. Judges backed by a model override :meth:`evaluate_batch` to score many
+    pairs in one model pass.
+
+    Example:
+        .. code-block:: python
+
+            from langchain_semantix import Judge, Verdict
+
+            class LengthJudge(Judge):
+                def evaluate(self, output, intent_description, threshold=None):
+                    threshold = self.default_threshold if threshold is None else threshold
+                    score = min(len(output) / 100, 1.0)
+                    return Verdict(passed=score >= threshold, score=score, threshold=threshold)
+    """
+
+    #: Threshold used when neither the call nor the Intent sets one.
+    default_threshold: float = 0.5
+    name: ClassVar[str] = "judge"
+
+    @property
+    def model_id(self) -> str | None:
+        """The model behind the judge, for provenance (``None`` for rule-based judges)."""
+        return None
+
+    @property
+    def identity(self) -> str:
+        """A stable string naming the judge and its model, used as a cache key."""
+        return f"{type(self).__qualname__}:{self.model_id}"
+
+    @abstractmethod
+    def evaluate(
+        self, output: str, intent_description: str, threshold: float | None = None
+    ) -> Verdict:
+        """Judge one output against one requirement (semantix-ai's signature)."""
+
+    def evaluate_batch(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        thresholds: float | Sequence[float | None] | None = None,
+    ) -> list[Verdict]:
+        """Judge many ``(output, intent_description)`` pairs; one verdict per pair, in order."""
+        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
+        return [self.evaluate(o, d, t) for (o, d), t in zip(pairs, limits)]
+
+    async def aevaluate(
+        self, output: str, intent_description: str, threshold: float | None = None
+    ) -> Verdict:
+        """Async :meth:`evaluate`; model work runs in a thread, off the event loop."""
+        return await run_in_executor(
+            None, functools.partial(self.evaluate, output, intent_description, threshold)
+        )
+
+    async def aevaluate_batch(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        thresholds: float | Sequence[float | None] | None = None,
+    ) -> list[Verdict]:
+        """Async :meth:`evaluate_batch`; one model pass in a worker thread."""
+        return await run_in_executor(
+            None, functools.partial(self.evaluate_batch, list(pairs), thresholds)
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model={self.model_id!r})"

@@ -1,0 +1,198 @@
+"""IntentParser: a LangChain output parser that validates text against Intents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.outputs import ChatGeneration, Generation
+from langchain_core.output_parsers import BaseOutputParser
+from langchain_core.runnables import RunnableConfig
+from pydantic import ConfigDict, Field, field_validator
+
+from langchain_semantix._messages import message_text
+from langchain_semantix.errors import SemanticIntentError
+from langchain_semantix.feedback import render_feedback
+from langchain_semantix.intents import Intent
+from langchain_semantix.judges.base import Judge, Verdict, check_text
+from langchain_semantix.validation import ajudge_intents, default_judge, judge_intents
+
+__all__ = ["IntentParser"]
+
+
+def _as_intent_list(value: Any) -> list[type[Intent]]:
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError("IntentParser needs at least one Intent")
+    for item in items:
+        if not (isinstance(item, type) and issubclass(item, Intent)) or item is Intent:
+            raise TypeError(f"expected an Intent subclass, got {item!r}")
+    return items
+
+
+class IntentParser(BaseOutputParser[str]):
+    """Validates a chain's text against one or more Intents.
+
+    Returns the text unchanged when every intent passes; otherwise raises
+    :class:`SemanticIntentError` (an ``OutputParserException`` with ``llm_output``,
+    ``observation`` = Markdown feedback and ``send_to_llm=True``). Accepts ``str`` and
+    messages (including content-block lists). ``batch`` judges all inputs in one pass;
+    ``stream`` validates once the text is complete.
+
+    Args:
+        intent: An Intent class, or a list of them (all must pass).
+        judge: Defaults to :class:`NLIJudge` on its default model.
+        thresholds: Per-intent pass marks (e.g. from ``load_thresholds(path)``) that
+            override the classes' ``threshold``.
+
+    Example:
+        .. code-block:: python
+
+            chain = prompt | model | IntentParser(PoliteDecline)
+            try:
+                text = chain.invoke({"event": "the retreat"})
+            except SemanticIntentError as err:
+                print(err.observation)   # feedback to send back to the model
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    intents: list[type[Intent]]
+    judge: Judge | None = None
+    thresholds: dict[str, float] | None = Field(default=None)
+
+    def __init__(
+        self,
+        intent: type[Intent] | Sequence[type[Intent]] | None = None,
+        judge: Judge | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if intent is not None:
+            kwargs["intents"] = intent
+        super().__init__(judge=judge, **kwargs)
+
+    @field_validator("intents", mode="before")
+    @classmethod
+    def _check_intents(cls, value: Any) -> list[type[Intent]]:
+        return _as_intent_list(value)
+
+    @property
+    def _type(self) -> str:
+        return "semantix_intent"
+
+    @property
+    def active_judge(self) -> Judge:
+        """The judge in use (the default NLI judge when none was given)."""
+        return self.judge or default_judge()
+
+    def get_format_instructions(self) -> str:
+        requirements = "\n".join(f"- {i.description()}" for i in self.intents)
+        return f"Your answer must satisfy the following requirement(s):\n{requirements}"
+
+    def _outcome(self, text: str, verdicts: list[Verdict]) -> str:
+        if all(v.passed for v in verdicts):
+            return text
+        feedback = render_feedback(text, verdicts, attempt=1)
+        raise SemanticIntentError.from_verdicts(text, verdicts, feedback)
+
+    def validate_text(self, text: str) -> list[Verdict]:
+        """The verdicts for ``text`` (one per intent), without raising."""
+        return judge_intents(self.active_judge, [check_text(text)], self.intents, self.thresholds)[0]
+
+    def parse(self, text: str) -> str:
+        text = check_text(text)
+        return self._outcome(text, self.validate_text(text))
+
+    async def aparse(self, text: str) -> str:
+        text = check_text(text)
+        verdicts = (await ajudge_intents(self.active_judge, [text], self.intents, self.thresholds))[0]
+        return self._outcome(text, verdicts)
+
+    @staticmethod
+    def _text_of(result: list[Generation]) -> str:
+        if not result:
+            raise ValueError("IntentParser got no generations to parse")
+        generation = result[0]
+        if isinstance(generation, ChatGeneration):
+            return message_text(generation.message)
+        return generation.text
+
+    def parse_result(self, result: list[Generation], *, partial: bool = False) -> str:
+        return self.parse(self._text_of(result))
+
+    async def aparse_result(self, result: list[Generation], *, partial: bool = False) -> str:
+        return await self.aparse(self._text_of(result))
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
+        return self._call_with_config(
+            lambda value: self.parse(message_text(value)), input, config, run_type="parser"
+        )
+
+    async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
+        async def run(value: Any) -> str:
+            return await self.aparse(message_text(value))
+
+        return await self._acall_with_config(run, input, config, run_type="parser")
+
+    @staticmethod
+    def _batch_outcomes(inputs: list[Any]) -> tuple[list[str | Exception], list[int], list[str]]:
+        outcomes: list[str | Exception] = []
+        live, texts = [], []
+        for i, value in enumerate(inputs):
+            try:
+                texts.append(check_text(message_text(value)))
+                live.append(i)
+                outcomes.append("")
+            except Exception as exc:  # one bad input must not sink the others
+                outcomes.append(exc)
+        return outcomes, live, texts
+
+    def _settle(
+        self, outcomes: list[str | Exception], live: list[int], texts: list[str], verdicts: Any
+    ) -> list[str | Exception]:
+        for i, text, judged in zip(live, texts, verdicts):
+            try:
+                outcomes[i] = self._outcome(text, judged)
+            except SemanticIntentError as exc:
+                outcomes[i] = exc
+        return outcomes
+
+    def _batch_parse(self, inputs: list[Any]) -> list[str | Exception]:
+        outcomes, live, texts = self._batch_outcomes(inputs)
+        verdicts = judge_intents(self.active_judge, texts, self.intents, self.thresholds) if texts else []
+        return self._settle(outcomes, live, texts, verdicts)
+
+    async def _abatch_parse(self, inputs: list[Any]) -> list[str | Exception]:
+        outcomes, live, texts = self._batch_outcomes(inputs)
+        verdicts = (
+            await ajudge_intents(self.active_judge, texts, self.intents, self.thresholds)
+            if texts
+            else []
+        )
+        return self._settle(outcomes, live, texts, verdicts)
+
+    def batch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Validate many outputs with one judge pass."""
+        return self._batch_with_config(
+            self._batch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser"
+        )
+
+    async def abatch(
+        self,
+        inputs: list[Any],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Async :meth:`batch`."""
+        return await self._abatch_with_config(
+            self._abatch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser"
+        )
