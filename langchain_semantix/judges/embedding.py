@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from langchain_semantix.judges.base import (
@@ -46,6 +46,10 @@ class EmbeddingJudge(Judge):
         model_name: Hub name or local path of a sentence-transformers model.
         model: An already-loaded ``SentenceTransformer``.
 
+    ``anchors`` maps a requirement to (examples that satisfy it, examples that violate
+    it); for such requirements the score is ``(1 + nearest_satisfying - nearest_violating) / 2``,
+    which separates tone and stance that plain cosine to the requirement cannot.
+
     Example:
         .. code-block:: python
 
@@ -63,6 +67,7 @@ class EmbeddingJudge(Judge):
         default_threshold: float = 0.35,
         batch_size: int = 64,
         model: SentenceTransformer | None = None,
+        anchors: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
     ) -> None:
         self.model_name = model_name
         self.default_threshold = default_threshold
@@ -81,6 +86,10 @@ class EmbeddingJudge(Judge):
                     "install the extra: pip install 'langchain-semantix[nli]'."
                 ) from exc
         self._model = model
+        self.anchors = {k: (list(p), list(n)) for k, (p, n) in (anchors or {}).items()}
+        for requirement, (good, bad) in self.anchors.items():
+            if not good or not bad:
+                raise ValueError(f"anchors for {requirement[:40]!r} need satisfying and violating examples")
 
     @property
     def model_id(self) -> str | None:
@@ -109,6 +118,9 @@ class EmbeddingJudge(Judge):
         if live:
             started = time.perf_counter()
             texts = list(dict.fromkeys(t for i in live for t in pairs[i]))
+            for i in live:
+                for group in self.anchors.get(pairs[i][1], ((), ())):
+                    texts.extend(t for t in group if t not in texts)
             with self._lock:
                 vectors = self._model.encode(
                     texts,
@@ -121,7 +133,14 @@ class EmbeddingJudge(Judge):
             latency = (time.perf_counter() - started) * 1000 / len(live)
             for i in live:
                 output, requirement = pairs[i]
-                score = max(0.0, float(index[output] @ index[requirement]))
+                if requirement in self.anchors:
+                    good, bad = self.anchors[requirement]
+                    vec = index[output]
+                    near_good = max(float(vec @ index[t]) for t in good)
+                    near_bad = max(float(vec @ index[t]) for t in bad)
+                    score = min(1.0, max(0.0, (1.0 + near_good - near_bad) / 2))
+                else:
+                    score = max(0.0, float(index[output] @ index[requirement]))
                 verdicts[i] = Verdict(
                     passed=score >= limits[i],
                     score=score,

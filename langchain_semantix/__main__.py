@@ -1,0 +1,5 @@
+import sys
+
+from langchain_semantix.cli import main
+
+sys.exit(main())

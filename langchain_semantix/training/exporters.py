@@ -1,0 +1,397 @@
+"""Exporters: correction pairs in the formats fine-tuning services and trainers read.
+
+Every exporter streams records (constant memory; NeMo trajectories keep one float
+per group to sort them), filters by intent, can drop duplicates, can split
+train/validation deterministically with every prompt on one side only, writes
+atomically (temp file + ``os.replace``) and returns an :class:`ExportResult`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from langchain_semantix.feedback import FEEDBACK_TITLE
+from langchain_semantix.training.backends import Source, iter_records
+
+__all__ = [
+    "ExportResult",
+    "export_generic",
+    "export_openai",
+    "export_openai_preference",
+    "export_trl_sft",
+    "export_trl_dpo",
+    "export_trl_kto",
+    "export_nemo_dpo",
+    "export_nemo_trajectories",
+    "EXPORTERS",
+    "original_prompt",
+    "GENERIC_USER_TURN",
+]
+
+GENERIC_USER_TURN = "Generate a response that satisfies the above requirement."
+Messages = list[dict[str, Any]]
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    destination: Path
+    written: int = 0
+    validation_destination: Path | None = None
+    validation_written: int = 0
+    duplicates: int = 0
+    filtered: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.written + self.validation_written
+
+
+def requirement_system(record: dict[str, Any]) -> dict[str, str]:
+    return {
+        "role": "system",
+        "content": "You must satisfy the following requirement:\n\n" + record["intent_description"],
+    }
+
+
+def original_prompt(record: dict[str, Any], *, add_requirement: bool = True) -> Messages:
+    """The real input of a record: its prompt messages without the correction turns
+    (rejected draft + feedback). With no recorded prompt: semantix-ai's system
+    requirement and generic user turn."""
+    recorded = record.get("prompt_messages")
+    if not recorded:
+        return [requirement_system(record), {"role": "user", "content": GENERIC_USER_TURN}]
+    messages: Messages = []
+    for message in recorded:
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, str) and FEEDBACK_TITLE in content:
+            if messages and messages[-1].get("role") == "assistant":
+                messages.pop()  # the rejected draft this feedback answered
+            continue
+        messages.append({k: v for k, v in message.items() if k in ("role", "content", "name", "tool_calls", "tool_call_id")})
+    if add_requirement and not any(m.get("role") == "system" for m in messages):
+        messages.insert(0, requirement_system(record))
+    return messages
+
+
+def _assistant(content: str) -> dict[str, str]:
+    return {"role": "assistant", "content": content}
+
+
+def _prompt_key(record: dict[str, Any]) -> str:
+    return json.dumps(original_prompt(record, add_requirement=False), sort_keys=True, ensure_ascii=False)
+
+
+class _AtomicWriter:
+    """Writes to a temp file beside ``path``; ``commit`` moves it into place."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self.tmp = Path(tmp)
+        self.handle: TextIO = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write(self, obj: Any) -> None:
+        self.handle.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+    def commit(self) -> None:
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"destination {path} is a directory; give a file name")
+    if not path.parent.exists():
+        if not create_dirs:
+            raise FileNotFoundError(
+                f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _is_validation(key: str, fraction: float, seed: int) -> bool:
+    digest = hashlib.sha256(f"{seed}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def _validation_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.validation{path.suffix or '.jsonl'}")
+
+
+def _export(
+    source: Source,
+    destination: str | os.PathLike[str],
+    convert: Callable[[dict[str, Any]], Iterable[Any]],
+    *,
+    intent_filter: str | None = None,
+    dedupe: bool = False,
+    validation_fraction: float | None = None,
+    seed: int = 0,
+    create_dirs: bool = False,
+    progress: bool = False,
+) -> ExportResult:
+    if validation_fraction is not None and not 0.0 < validation_fraction < 1.0:
+        raise ValueError("validation_fraction must be between 0 and 1 (exclusive)")
+    path = _check_destination(destination, create_dirs)
+    result = ExportResult(destination=path)
+    train = _AtomicWriter(path)
+    valid = _AtomicWriter(_validation_path(path)) if validation_fraction else None
+    seen: set[bytes] = set()
+    records: Iterator[dict[str, Any]] = iter_records(source, skipped=result.skipped)
+    if progress:
+        from tqdm.auto import tqdm
+
+        records = tqdm(records, desc=f"export {path.name}", unit="rec")
+    try:
+        for record in records:
+            if intent_filter and record["intent"] != intent_filter:
+                result.filtered += 1
+                continue
+            key = _prompt_key(record)
+            if dedupe:
+                digest = hashlib.blake2b(
+                    json.dumps([key, record["accepted_output"], record.get("rejected_output")]).encode(),
+                    digest_size=16,
+                ).digest()
+                if digest in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(digest)
+            to_valid = valid is not None and _is_validation(key, validation_fraction or 0.0, seed)
+            for item in convert(record):
+                if to_valid and valid is not None:
+                    valid.write(item)
+                    result.validation_written += 1
+                else:
+                    train.write(item)
+                    result.written += 1
+    except BaseException:
+        train.abort()
+        if valid is not None:
+            valid.abort()
+        raise
+    train.commit()
+    if valid is not None:
+        valid.commit()
+        result.validation_destination = valid.path
+    return result
+
+
+def export_generic(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+    """Copy records (normalised to the current schema), optionally filtered by intent."""
+    return _export(source, destination, lambda r: [r], intent_filter=intent_filter, **options)
+
+
+def export_openai(
+    source: Source,
+    destination: str | os.PathLike[str],
+    intent_filter: str | None = None,
+    *,
+    mode: str = "sft",
+    **options: Any,
+) -> ExportResult:
+    """OpenAI chat fine-tuning JSONL (semantix-ai's function and defaults).
+
+    ``mode="sft"``: ``{"messages": [system, <real input>..., assistant: accepted]}``.
+    ``mode="self_correction"``: keeps the rejected turn with ``"weight": 0``, then the
+    feedback turn and the accepted answer with ``"weight": 1``.
+    """
+    if mode not in ("sft", "self_correction"):
+        raise ValueError("mode must be 'sft' or 'self_correction'")
+
+    def convert(record: dict[str, Any]) -> list[dict[str, Any]]:
+        messages = original_prompt(record)
+        if mode == "self_correction" and record.get("rejected_output") is not None:
+            messages += [
+                {**_assistant(record["rejected_output"]), "weight": 0},
+                {"role": "user", "content": record.get("feedback") or "That answer was rejected; try again."},
+                {**_assistant(record["accepted_output"]), "weight": 1},
+            ]
+        else:
+            messages.append(_assistant(record["accepted_output"]))
+        return [{"messages": messages}]
+
+    return _export(source, destination, convert, intent_filter=intent_filter, **options)
+
+
+def _pairs_only(convert: Callable[[dict[str, Any]], list[Any]]) -> Callable[[dict[str, Any]], list[Any]]:
+    return lambda r: convert(r) if r.get("rejected_output") is not None else []
+
+
+def export_openai_preference(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+    """OpenAI preference (DPO) JSONL: ``input.messages``, ``preferred_output``, ``non_preferred_output``."""
+    return _export(
+        source,
+        destination,
+        _pairs_only(lambda r: [{
+            "input": {"messages": original_prompt(r)},
+            "preferred_output": [_assistant(r["accepted_output"])],
+            "non_preferred_output": [_assistant(r["rejected_output"])],
+        }]),
+        intent_filter=intent_filter,
+        **options,
+    )
+
+
+def export_trl_sft(
+    source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, *, style: str = "messages", **options: Any
+) -> ExportResult:
+    """TRL SFT: ``{"messages": [...]}`` or, with ``style="prompt_completion"``, ``{"prompt", "completion"}``."""
+    if style not in ("messages", "prompt_completion"):
+        raise ValueError("style must be 'messages' or 'prompt_completion'")
+
+    def convert(r: dict[str, Any]) -> list[dict[str, Any]]:
+        if style == "messages":
+            return [{"messages": original_prompt(r) + [_assistant(r["accepted_output"])]}]
+        return [{"prompt": original_prompt(r), "completion": [_assistant(r["accepted_output"])]}]
+
+    return _export(source, destination, convert, intent_filter=intent_filter, **options)
+
+
+def export_trl_dpo(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+    """TRL DPO (conversational preference): ``{"prompt", "chosen", "rejected"}``."""
+    return _export(
+        source,
+        destination,
+        _pairs_only(lambda r: [{
+            "prompt": original_prompt(r),
+            "chosen": [_assistant(r["accepted_output"])],
+            "rejected": [_assistant(r["rejected_output"])],
+        }]),
+        intent_filter=intent_filter,
+        **options,
+    )
+
+
+def export_trl_kto(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+    """TRL KTO (unpaired): the accepted answer with ``label: true`` and every rejected attempt with ``label: false``."""
+
+    def convert(r: dict[str, Any]) -> list[dict[str, Any]]:
+        prompt = original_prompt(r)
+        rows = [{"prompt": prompt, "completion": [_assistant(r["accepted_output"])], "label": True}]
+        for attempt in r.get("rejected_attempts") or []:
+            if isinstance(attempt.get("output"), str):
+                rows.append({"prompt": prompt, "completion": [_assistant(attempt["output"])], "label": False})
+        return rows
+
+    return _export(source, destination, convert, intent_filter=intent_filter, **options)
+
+
+def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+    """NeMo Agent Toolkit ``DPOItem`` lines: ``{"prompt", "chosen_response", "rejected_response"}``."""
+    return _export(
+        source,
+        destination,
+        _pairs_only(lambda r: [{
+            "prompt": [{"role": m["role"], "content": m["content"]} for m in original_prompt(r)],
+            "chosen_response": r["accepted_output"],
+            "rejected_response": r["rejected_output"],
+        }]),
+        intent_filter=intent_filter,
+        **options,
+    )
+
+
+def _trajectory_group(r: dict[str, Any]) -> list[dict[str, Any]]:
+    prompt = [{"role": m["role"], "content": m["content"]} for m in original_prompt(r)]
+    group = [{
+        "episode": prompt + [_assistant(r["accepted_output"])],
+        "reward": r.get("accepted_score") if r.get("accepted_score") is not None else 1.0,
+        "metadata": {"record_id": r.get("id"), "intent": r["intent"], "accepted": True},
+    }]
+    for attempt in r.get("rejected_attempts") or []:
+        if isinstance(attempt.get("output"), str):
+            group.append({
+                "episode": prompt + [_assistant(attempt["output"])],
+                "reward": attempt.get("score") if attempt.get("score") is not None else 0.0,
+                "metadata": {"record_id": r.get("id"), "intent": r["intent"], "accepted": False},
+            })
+    return group
+
+
+def export_nemo_trajectories(
+    source: Source,
+    destination: str | os.PathLike[str],
+    intent_filter: str | None = None,
+    *,
+    min_reward_diff: float = 0.0,
+    sort_ascending: bool = False,
+    run_id: str | None = None,
+    create_dirs: bool = False,
+    dedupe: bool = False,
+    progress: bool = False,
+) -> ExportResult:
+    """A NeMo ``TrajectoryCollection`` JSON: one group per record (the accepted answer
+    and every rejected attempt, reward = judge score), ordered for curriculum learning
+    as ``CurriculumLearningConfig`` describes — groups sorted by average reward
+    (descending unless ``sort_ascending``) and groups whose reward spread is below
+    ``min_reward_diff`` dropped."""
+    path = _check_destination(destination, create_dirs)
+    staging = _AtomicWriter(path.with_name(path.name + ".groups"))
+    index: list[tuple[float, int]] = []
+    result = ExportResult(destination=path)
+    seen: set[str] = set()
+    offset = 0
+    try:
+        for r in iter_records(source, intent_filter=intent_filter, skipped=result.skipped):
+            if dedupe:
+                key = _prompt_key(r) + r["accepted_output"]
+                if key in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(key)
+            group = _trajectory_group(r)
+            rewards = [t["reward"] for t in group]
+            if max(rewards) - min(rewards) < min_reward_diff:
+                result.filtered += 1
+                continue
+            line = json.dumps(group, ensure_ascii=False) + "\n"
+            staging.handle.write(line)
+            index.append((sum(rewards) / len(rewards), offset))
+            offset += len(line.encode("utf-8"))
+        staging.handle.close()
+        index.sort(key=lambda item: item[0], reverse=not sort_ascending)
+        out = _AtomicWriter(path)
+        try:
+            out.handle.write('{"run_id": ' + json.dumps(run_id or path.stem) + ', "trajectories": [')
+            with open(staging.tmp, "rb") as groups:
+                for n, (_, start) in enumerate(index):
+                    groups.seek(start)
+                    out.handle.write(("," if n else "") + groups.readline().decode("utf-8").rstrip("\n"))
+            out.handle.write("]}\n")
+        except BaseException:
+            out.abort()
+            raise
+        out.commit()
+        result.written = len(index)
+    finally:
+        staging.tmp.unlink(missing_ok=True)
+    return result
+
+
+EXPORTERS: dict[str, Callable[..., ExportResult]] = {
+    "generic": export_generic,
+    "openai": export_openai,
+    "openai-preference": export_openai_preference,
+    "trl-sft": export_trl_sft,
+    "trl-dpo": export_trl_dpo,
+    "trl-kto": export_trl_kto,
+    "nemo-dpo": export_nemo_dpo,
+    "nemo-trajectories": export_nemo_trajectories,
+}
