@@ -49,7 +49,12 @@ class Verdict(BaseModel):
             return [self]
         failing: list[Verdict] = []
         for clause in self.clauses:
-            failing.extend(clause.failing_clauses())
+            if clause.negated:
+                # ``~A`` fails exactly when A holds, so the A that passed is the culprit.
+                if clause.passed:
+                    failing.append(clause)
+            else:
+                failing.extend(clause.failing_clauses())
         return failing
 
 
