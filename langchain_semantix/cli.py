@@ -106,8 +106,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from langchain_semantix.training.exporters import EXPORTERS
     from langchain_semantix.training.calibrate import METHODS
+    from langchain_semantix.training.exporters import EXPORTERS
 
     parser = argparse.ArgumentParser(prog="langchain-semantix", description="Correction pairs: stats, export, validate, calibrate, demo.")
     sub = parser.add_subparsers(dest="command", required=True)

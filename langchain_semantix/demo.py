@@ -125,10 +125,11 @@ def _scripted_model() -> ScriptedChatModel:
     )
 
 
-def run_demo(out_dir: str | Path = "demo_output", *, model: str | None = None, out: TextIO = sys.stdout) -> DemoSummary:
+def run_demo(out_dir: str | Path = "demo_output", *, model: str | None = None, out: TextIO | None = None) -> DemoSummary:
     """Run the whole flywheel and print a summary table; returns the figures."""
     from tqdm.auto import tqdm
 
+    out = out or sys.stdout
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)

@@ -27,6 +27,7 @@ from langchain_semantix.validation import ajudge_intents, default_judge, judge_i
 __all__ = ["create_retry_subgraph", "RetryState", "OnExhausted"]
 
 OnExhausted = Literal["raise", "best", "interrupt", "fallback"]
+_TRANSIENT_RETRY = RetryPolicy()  # LangGraph's default: retries transient errors, not ValueError/TypeError
 
 
 class RetryState(MessagesState, total=False):
@@ -69,7 +70,7 @@ def create_retry_subgraph(
     on_exhausted: OnExhausted = "raise",
     fallback_message: str = "I'm sorry, I can't provide a suitable answer to that.",
     keep_history: bool = False,
-    retry_policy: RetryPolicy | None = RetryPolicy(),
+    retry_policy: RetryPolicy | None = _TRANSIENT_RETRY,
     checkpointer: Checkpointer = None,
     name: str = "semantix_retry",
 ) -> CompiledStateGraph:

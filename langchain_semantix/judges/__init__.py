@@ -4,7 +4,12 @@ from langchain_semantix.judges.base import Judge, Verdict
 from langchain_semantix.judges.cache import CachedJudge
 from langchain_semantix.judges.embedding import EmbeddingJudge, bundled_minilm_path
 from langchain_semantix.judges.llm import JudgeAssessment, LLMJudge
-from langchain_semantix.judges.nli import DEFAULT_NLI_MODEL, JudgeModelError, NLIJudge, to_hypothesis
+from langchain_semantix.judges.nli import (
+    DEFAULT_NLI_MODEL,
+    JudgeModelError,
+    NLIJudge,
+    to_hypothesis,
+)
 
 __all__ = [
     "Judge",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from langgraph.store.base import BaseStore
 
@@ -75,7 +75,7 @@ class StoreBackend:
         return f"{type(self.store).__name__}{list(self.namespace)}"
 
 
-Source = Union[str, os.PathLike, RecordBackend, BaseStore, Any]
+Source = str | os.PathLike | RecordBackend | BaseStore | Any
 
 
 def open_source(source: Source) -> RecordBackend:

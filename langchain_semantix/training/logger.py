@@ -17,7 +17,7 @@ from langchain_core.outputs import LLMResult
 
 from langchain_semantix._messages import messages_to_dicts
 from langchain_semantix.training.jsonl import JsonlFile
-from langchain_semantix.training.records import Redactor, RecordError
+from langchain_semantix.training.records import RecordError, Redactor
 
 __all__ = ["TrainingDataLogger"]
 

@@ -1,0 +1,19 @@
+import json
+import re
+
+from langchain_semantix.demo import DEMO_INPUTS, run_demo
+
+
+def test_demo_runs_offline_and_writes_what_it_names(tmp_path, capsys):
+    summary = run_demo(tmp_path / "out")
+    printed = capsys.readouterr().out
+    assert summary.inputs == len(DEMO_INPUTS) and summary.first_try + summary.healed + summary.failed == summary.inputs
+    assert summary.pairs == summary.healed > 0
+    for path in summary.files.values():
+        assert path.exists()
+    sft = [json.loads(x) for x in summary.files["openai_sft"].read_text().splitlines()]
+    requests = {request for _, request, _, _ in DEMO_INPUTS}
+    assert len(sft) == summary.pairs
+    assert all(ex["messages"][1]["content"] in requests for ex in sft)  # the real prompt, not a placeholder
+    assert re.search(rf"correction pairs\s+{summary.pairs}\n", printed)
+    assert re.search(rf"first-try pass rate\s+{summary.first_try}/{summary.inputs}", printed)
