@@ -310,18 +310,20 @@ def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_
 
 def _trajectory_group(r: dict[str, Any]) -> list[dict[str, Any]]:
     prompt = [{"role": m["role"], "content": m["content"]} for m in original_prompt(r)]
-    group = [{
-        "episode": prompt + [_assistant(r["accepted_output"])],
-        "reward": r.get("accepted_score") if r.get("accepted_score") is not None else 1.0,
-        "metadata": {"record_id": r.get("id"), "intent": r["intent"], "accepted": True},
-    }]
-    for attempt in r.get("rejected_attempts") or []:
-        if isinstance(attempt.get("output"), str):
-            group.append({
-                "episode": prompt + [_assistant(attempt["output"])],
-                "reward": attempt.get("score") if attempt.get("score") is not None else 0.0,
-                "metadata": {"record_id": r.get("id"), "intent": r["intent"], "accepted": False},
-            })
+
+    def trajectory(output: str, score: float | None, default: float, accepted: bool) -> dict[str, Any]:
+        return {
+            "episode": prompt + [_assistant(output)],
+            "reward": default if score is None else score,
+            "metadata": {"record_id": r.get("id"), "intent": r["intent"], "accepted": accepted},
+        }
+
+    group = [trajectory(r["accepted_output"], r.get("accepted_score"), 1.0, True)]
+    group += [
+        trajectory(a["output"], a.get("score"), 0.0, False)
+        for a in r.get("rejected_attempts") or []
+        if isinstance(a.get("output"), str)
+    ]
     return group
 
 
