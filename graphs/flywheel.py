@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import merge_configs
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import NotRequired, TypedDict
 
@@ -99,12 +100,13 @@ def prepare(state: FlywheelState, config: RunnableConfig) -> dict[str, Any]:
     return {"output_dir": str(output_dir)}
 
 
-def run_inputs(state: FlywheelState) -> dict[str, Any]:
+def run_inputs(state: FlywheelState, config: RunnableConfig) -> dict[str, Any]:
     """Each request through the retry subgraph; the collector records healed answers."""
-    collector = _collector(state)
+    # The run's own callbacks stay (tracing, streamed attempt events); the collector joins them.
+    with_collector = merge_configs(config, {"callbacks": [_collector(state)]})
     results = []
     for text in state["inputs"]:
-        out = _retry.invoke({"messages": [("human", text)]}, config={"callbacks": [collector]})
+        out = _retry.invoke({"messages": [("human", text)]}, with_collector)
         results.append({"input": text, "attempts": out["attempts"], "passed": out["passed"], "output": out["output"]})
     return {"results": results}
 

@@ -62,7 +62,9 @@ def test_flywheel_threads_keep_their_outputs_apart(flywheel_dir: Path) -> None:
     flywheel = importlib.import_module("graphs.flywheel").builder.compile(checkpointer=InMemorySaver())
     gala = {"configurable": {"thread_id": "gala"}}
     fair = {"configurable": {"thread_id": "fair/../x"}}  # odd characters stay inside the base folder
-    first = flywheel.invoke({"inputs": ["the gala"]}, gala)
+    events = [event for _, event in flywheel.stream({"inputs": ["the gala"]}, gala, stream_mode="custom", subgraphs=True)]
+    assert [(e["attempt"], e["passed"]) for e in events] == [(1, False), (2, True)]
+    first = flywheel.get_state(gala).values
     other = flywheel.invoke({"inputs": ["the fair"]}, fair)
     again = flywheel.invoke({"inputs": ["the ball"]}, gala)
     assert first["output_dir"] == again["output_dir"] != other["output_dir"]

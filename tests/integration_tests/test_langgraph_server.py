@@ -163,12 +163,22 @@ def test_self_healing_agent_stateless_and_threaded(server: Server) -> None:
     assert all(m["content"].startswith("Thank you") for m in messages if m["type"] == "ai")
 
 
-def test_flywheel_stateless_run(server: Server) -> None:
-    out = server.client.runs.wait(None, "flywheel", input={"inputs": ["the gala", "the fair"], "formats": ["openai", "trl-dpo"]})
+def test_flywheel_stateless_run_streams_attempt_events(server: Server) -> None:
+    request = {"inputs": ["the gala", "the fair"], "formats": ["openai", "trl-dpo"]}
+    parts = list(server.client.runs.stream(None, "flywheel", input=request, stream_mode=["custom", "values"], stream_subgraphs=True))
+    attempts = [(p.data["attempt"], p.data["passed"]) for p in parts if p.event.startswith("custom")]
+    assert attempts == [(1, False), (2, True)] * 2
+    out = [p.data for p in parts if p.event == "values"][-1]
     assert [r["attempts"] for r in out["results"]] == [2, 2]
     assert [(e["format"], e["written"]) for e in out["exports"]] == [("openai", 2), ("trl-dpo", 2)]
     assert "PoliteDecline" in out["thresholds"]
     assert Path(out["output_dir"]).parent == server.flywheel_dir
+
+
+def test_flywheel_stateless_wait(server: Server) -> None:
+    out = server.client.runs.wait(None, "flywheel", input={"inputs": ["the picnic"]})
+    assert [(r["input"], r["attempts"], r["passed"]) for r in out["results"]] == [("the picnic", 2, True)]
+    assert [e["written"] for e in out["exports"]] == [1, 1]
 
 
 def test_flywheel_concurrent_threads_keep_outputs_apart(server: Server) -> None:
