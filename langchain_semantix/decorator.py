@@ -11,16 +11,25 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import ensure_config, merge_configs
 
-from langchain_semantix._messages import message_text
-from langchain_semantix.corrections import CorrectionSession, CorrectionSink
+from langchain_semantix.attempts import (
+    AttemptPolicy,
+    CorrectionSession,
+    acall_in_config,
+    arun_attempts,
+    call_in_config,
+    run_attempts,
+)
+from langchain_semantix.errors import require_text
+from langchain_semantix.events import CorrectionSink
+from langchain_semantix.feedback import FeedbackRenderer
 from langchain_semantix.intents import Intent
 from langchain_semantix.judges.base import Judge
-from langchain_semantix.loop import arun_loop, run_loop
 
 __all__ = ["validate_intent", "FEEDBACK_PARAM"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 FEEDBACK_PARAM = "semantix_feedback"
+Call = tuple[tuple[Any, ...], dict[str, Any]]
 
 
 def _intent_from_annotation(fn: Callable[..., Any]) -> type[Intent]:
@@ -69,6 +78,7 @@ def validate_intent(
     retries: int = ...,
     collector: CorrectionSink | None = ...,
     thresholds: Mapping[str, float] | None = ...,
+    feedback_renderer: FeedbackRenderer | None = ...,
 ) -> Callable[[F], F]: ...
 
 
@@ -79,13 +89,15 @@ def validate_intent(
     retries: int = 0,
     collector: CorrectionSink | None = None,
     thresholds: Mapping[str, float] | None = None,
+    feedback_renderer: FeedbackRenderer | None = None,
 ) -> Any:
     """Validate what a function returns against the Intent it is annotated with.
 
     On failure the function is called again (``retries`` more times). If it declares a
-    ``semantix_feedback`` parameter, retries receive the Markdown feedback there. When
-    a retry passes, the (rejected, accepted) pair goes to ``collector`` (or the default
-    collector). Model calls made inside the function inherit the run's callbacks, so a
+    ``semantix_feedback`` parameter, retries receive the Markdown feedback there
+    (written by ``feedback_renderer`` when given). When a retry passes, the (rejected,
+    accepted) pair goes to ``collector`` (or the default collector). Model calls made
+    inside the function inherit the run's callbacks and the session metadata, so a
     :class:`TrainingCollector` records the real prompt. Raises
     :class:`SemanticIntentError` when retries run out. Works on sync and async functions.
 
@@ -106,68 +118,49 @@ def validate_intent(
     def decorate(fn: F) -> F:
         intent = explicit or _intent_from_annotation(fn)
         takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
+        # Built once per decorated function; each call only opens a session.
+        policy = AttemptPolicy(
+            [intent], judge=judge, thresholds=thresholds, max_attempts=retries + 1,
+            feedback_renderer=feedback_renderer, source="validate_intent",
+        )
+        name = f"validate_intent[{intent.__name__}]"
 
         def call_kwargs(kwargs: dict[str, Any], session: CorrectionSession) -> dict[str, Any]:
-            if takes_feedback and session.attempts:
-                return {**kwargs, FEEDBACK_PARAM: session.attempts[-1].feedback}
+            if takes_feedback and session.last is not None:
+                return {**kwargs, FEEDBACK_PARAM: session.last.feedback}
             return kwargs
-
-        def new_session(active: Judge) -> CorrectionSession:
-            return CorrectionSession(
-                [intent], judge_name=active.name, judge_model=active.model_id,
-                source="validate_intent",
-            )
 
         if inspect.iscoroutinefunction(fn):
 
+            async def abody(call: Call, config: RunnableConfig) -> str:
+                args, kwargs = call
+
+                async def agenerate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
+                    return require_text(await acall_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
+
+                return (await arun_attempts(policy, agenerate, config, _sink(collector)))[0]
+
+            arunner = RunnableLambda(abody, name=name)
+
             @functools.wraps(fn)
             async def async_wrapper(*args: Any, **kwargs: Any) -> str:
-                from langchain_semantix.validation import default_judge
-
-                active, sink = judge or default_judge(), _sink(collector)
-                session = new_session(active)
-
-                async def agenerate(n: int, s: CorrectionSession, cfg: RunnableConfig) -> str:
-                    async def call(_: Any) -> Any:
-                        return await fn(*args, **call_kwargs(kwargs, s))
-
-                    raw = await RunnableLambda(call, name=fn.__name__).ainvoke(None, cfg)
-                    return message_text(raw)
-
-                async def body(_: Any, config: RunnableConfig) -> str:
-                    text, _v = await arun_loop(
-                        agenerate, session, judge=active, max_attempts=retries + 1,
-                        thresholds=thresholds, config=config, sink=sink,
-                    )
-                    return text
-
-                runner = RunnableLambda(body, name=f"validate_intent[{intent.__name__}]")
-                return await runner.ainvoke(None, _outer_config(sink))
+                return await arunner.ainvoke((args, kwargs), _outer_config(_sink(collector)))
 
             return async_wrapper  # type: ignore[return-value]
 
+        def body(call: Call, config: RunnableConfig) -> str:
+            args, kwargs = call
+
+            def generate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
+                return require_text(call_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
+
+            return run_attempts(policy, generate, config, _sink(collector))[0]
+
+        runner = RunnableLambda(body, name=name)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> str:
-            from langchain_semantix.validation import default_judge
-
-            active, sink = judge or default_judge(), _sink(collector)
-            session = new_session(active)
-
-            def generate(n: int, s: CorrectionSession, cfg: RunnableConfig) -> str:
-                def call(_: Any) -> Any:
-                    return fn(*args, **call_kwargs(kwargs, s))
-
-                return message_text(RunnableLambda(call, name=fn.__name__).invoke(None, cfg))
-
-            def body(_: Any, config: RunnableConfig) -> str:
-                text, _v = run_loop(
-                    generate, session, judge=active, max_attempts=retries + 1,
-                    thresholds=thresholds, config=config, sink=sink,
-                )
-                return text
-
-            runner = RunnableLambda(body, name=f"validate_intent[{intent.__name__}]")
-            return runner.invoke(None, _outer_config(sink))
+            return runner.invoke((args, kwargs), _outer_config(_sink(collector)))
 
         return wrapper  # type: ignore[return-value]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import ClassVar, Literal
 
-__all__ = ["Intent", "AllOf", "AnyOf", "Not", "leaf_intents", "intent_name"]
+__all__ = ["Intent", "AllOf", "AnyOf", "Not", "leaf_intents", "intent_name", "as_intent_list"]
 
 CompositionKind = Literal["all", "any", "not"]
 
@@ -116,6 +116,14 @@ def _check_intent_class(obj: object) -> type[Intent]:
             f"expected an Intent subclass with a docstring requirement, got {obj!r}"
         )
     return obj
+
+
+def as_intent_list(value: object) -> list[type[Intent]]:
+    """One Intent class or a sequence of them, as a non-empty list (checked)."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError("pass at least one Intent")
+    return [_check_intent_class(item) for item in items]
 
 
 def _compose(kind: CompositionKind, children: tuple[type[Intent], ...]) -> type[Intent]:

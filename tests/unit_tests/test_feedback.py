@@ -59,3 +59,7 @@ def test_feedback_messages_are_marked_structurally():
     # a user quoting the old title is not feedback
     assert not is_feedback_message(HumanMessage("## Semantix Self-Healing Feedback"))
     assert is_feedback_message({"role": "user", "content": "x", "name": message.name})
+    # records written before the marker, and feedback a decorated function sent itself
+    legacy = {"role": "user", "content": render_feedback("Go away.", FAIL, attempt=1)}
+    assert is_feedback_message(legacy, include_unmarked=True) and not is_feedback_message(legacy)
+    assert not is_feedback_message({"role": "user", "content": "see ## Semantix Self-Healing Feedback"}, include_unmarked=True)

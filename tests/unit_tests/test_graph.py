@@ -108,19 +108,3 @@ def test_bad_configuration_and_models(judge):
 
     with pytest.raises(TypeError, match="no text content"):
         create_retry_subgraph(ImageOnly(draft="x"), Polite, judge=judge, retry_policy=None).invoke(START_MSG)
-
-
-def test_middleware_in_create_agent(tmp_path, judge, healing_model):
-    from langchain.agents import create_agent
-
-    from langchain_semantix import IntentMiddleware
-
-    collector = TrainingCollector(tmp_path / "c.jsonl")
-    agent = create_agent(healing_model, [], middleware=[IntentMiddleware(Polite, judge=judge)])
-    out = agent.invoke(START_MSG, config={"callbacks": [collector]})
-    assert out["messages"][-1].content.startswith("Thank you")
-    assert FEEDBACK_TITLE in out["messages"][-2].content
-    assert collector.stats()["total_pairs"] == 1
-    stubborn = create_agent(ScriptedChatModel(draft="go away"), [], middleware=[IntentMiddleware(Polite, judge=judge, max_attempts=2)])
-    with pytest.raises(SemanticIntentError):
-        stubborn.invoke(START_MSG)

@@ -6,7 +6,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from langchain_semantix import InvalidOutputError, IntentParser, SemanticIntentError
+from langchain_semantix import IntentParser, InvalidOutputError, SemanticIntentError
 from tests.conftest import MentionsDate, Polite
 
 
