@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import ensure_config, merge_configs, var_child_runnable_config
 
@@ -142,12 +142,12 @@ class CorrectionSession:
     def note_sent(self, attempt: int, messages: Sequence[BaseMessage]) -> None:
         self.sent_messages[attempt] = messages_to_dicts(messages)
 
-    def corrections(self, *, keep_history: bool) -> list[BaseMessage]:
+    def corrections(self, *, keep_history: bool) -> list[AIMessage | HumanMessage]:
         """The rejected drafts and their feedback turns to append to the prompt
         (only the latest pair unless ``keep_history``)."""
         failed = [a for a in self.attempts if not a["passed"]]
         failed = failed if keep_history else failed[-1:]
-        out: list[BaseMessage] = []
+        out: list[AIMessage | HumanMessage] = []
         for attempt in failed:
             out += [AIMessage(attempt["output"]), feedback_message(attempt["feedback"] or "")]
         return out

@@ -120,8 +120,12 @@ def validate_intent(
         takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
         # Built once per decorated function; each call only opens a session.
         policy = AttemptPolicy(
-            [intent], judge=judge, thresholds=thresholds, max_attempts=retries + 1,
-            feedback_renderer=feedback_renderer, source="validate_intent",
+            [intent],
+            judge=judge,
+            thresholds=thresholds,
+            max_attempts=retries + 1,
+            feedback_renderer=feedback_renderer,
+            source="validate_intent",
         )
         name = f"validate_intent[{intent.__name__}]"
 

@@ -44,9 +44,7 @@ def require_text(value: object, *, what: str = "output") -> str:
     if isinstance(value, str):
         return value
     if value is None:
-        raise InvalidOutputError(
-            f"{what} is None: the model returned no text. Check the model call, or pass the text you want judged."
-        )
+        raise InvalidOutputError(f"{what} is None: the model returned no text. Check the model call, or pass the text you want judged.")
     if isinstance(value, (bytes, bytearray)):
         raise InvalidOutputError(f"{what} is {type(value).__name__}, not str: decode it first, e.g. value.decode('utf-8').")
     content = getattr(value, "content", None)
@@ -61,8 +59,7 @@ def require_text(value: object, *, what: str = "output") -> str:
         kinds = ", ".join(str(b.get("type")) if isinstance(b, dict) else type(b).__name__ for b in content)
         raise InvalidOutputError(f"the message has no text content to validate (content blocks: {kinds})")
     raise InvalidOutputError(
-        f"{what} must be a str, got {type(value).__name__}. Pass the text "
-        "(e.g. message.text) or a message with text content."
+        f"{what} must be a str, got {type(value).__name__}. Pass the text (e.g. message.text) or a message with text content."
     )
 
 

@@ -47,7 +47,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Final, Literal, Protocol, runtime_checkable
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -65,8 +65,8 @@ __all__ = [
     "CorrectionSink",
 ]
 
-ATTEMPT_EVENT = "semantix_attempt"
-OUTCOME_EVENT = "semantix_outcome"
+ATTEMPT_EVENT: Final = "semantix_attempt"
+OUTCOME_EVENT: Final = "semantix_outcome"
 #: Run-metadata key holding the session id on every model call made for an attempt.
 SESSION_KEY = "semantix_session"
 #: Run-metadata key holding the attempt number (1-based) on those model calls.

@@ -70,8 +70,7 @@ def _failures(verdicts: Sequence[Verdict]) -> tuple[list[str], list[str]]:
     requirements: list[str] = []
     for verdict in (v for v in verdicts if not v.passed):
         lines.append(
-            f"- **Intent:** `{verdict.intent or 'requirement'}` — score {_score(verdict.score)} "
-            f"(threshold {_score(verdict.threshold)})"
+            f"- **Intent:** `{verdict.intent or 'requirement'}` — score {_score(verdict.score)} (threshold {_score(verdict.threshold)})"
         )
         clauses = verdict.failing_clauses() if verdict.clauses else []
         for clause in clauses:

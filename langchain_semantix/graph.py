@@ -144,14 +144,23 @@ def _best(history: Sequence[AttemptSummary]) -> AttemptSummary:
 class _Nodes:
     """The subgraph's nodes, sharing one :class:`AttemptPolicy` built with the graph."""
 
-    def __init__(self, model: Runnable[Any, Any], policy: AttemptPolicy, *, on_exhausted: OnExhausted,
-                 fallback_message: str, keep_history: bool) -> None:
+    def __init__(
+        self, model: Runnable[Any, Any], policy: AttemptPolicy, *, on_exhausted: OnExhausted, fallback_message: str, keep_history: bool
+    ) -> None:
         self.model, self.policy = model, policy
         self.on_exhausted, self.fallback_message, self.keep_history = on_exhausted, fallback_message, keep_history
 
     def start(self, state: _RunState) -> dict[str, Any]:
-        return {"attempts": 0, "passed": False, "output": None, "verdicts": [], "history": [],
-                "reviewed": False, "session_id": uuid.uuid4().hex, "correction_ids": []}
+        return {
+            "attempts": 0,
+            "passed": False,
+            "output": None,
+            "verdicts": [],
+            "history": [],
+            "reviewed": False,
+            "session_id": uuid.uuid4().hex,
+            "correction_ids": [],
+        }
 
     # -- generate ----------------------------------------------------------------------
 
@@ -232,16 +241,14 @@ class _Nodes:
         cleanup: list[Any] = [] if self.keep_history else [RemoveMessage(id=i) for i in drafts if i]
         if self.on_exhausted == "interrupt":
             content, passed = self._review(state, session, drafts, config)
-            return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": passed,
-                    "reviewed": True, "correction_ids": []}
+            return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": passed, "reviewed": True, "correction_ids": []}
         self.policy.finish(session, False, config)
         if self.on_exhausted == "raise":
             raise session.error()
         content = _best(state["history"])["output"] if self.on_exhausted == "best" else self.fallback_message
         return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": False, "correction_ids": []}
 
-    def _review(self, state: _RunState, session: CorrectionSession, drafts: Mapping[Any, None],
-                config: RunnableConfig) -> tuple[str, bool]:
+    def _review(self, state: _RunState, session: CorrectionSession, drafts: Mapping[Any, None], config: RunnableConfig) -> tuple[str, bool]:
         """Ask a person (``interrupt``); report their decision; return (answer, passed)."""
         history = state["history"]
         best = _best(history)
@@ -250,14 +257,17 @@ class _Nodes:
             "intents": self.policy.intent_info,
             "draft": best["output"],
             "best": best["output"],
-            "attempts": [{"attempt": h["attempt"], "output": h["output"], "score": h["score"], "reason": h["reason"]}
-                         for h in history],
+            "attempts": [{"attempt": h["attempt"], "output": h["output"], "score": h["score"], "reason": h["reason"]} for h in history],
             "feedback": history[-1]["feedback"],
             "allowed_decisions": ["approve", "edit", "reject"],
         }
         decision, text = _read_decision(interrupt(request))
-        review: Review = {"decision": decision, "draft": best["output"], "content": text if decision == "edit" else None,
-                          "intents": self.policy.intent_info}
+        review: Review = {
+            "decision": decision,
+            "draft": best["output"],
+            "content": text if decision == "edit" else None,
+            "intents": self.policy.intent_info,
+        }
         if decision == "approve":
             self.policy.finish(session, True, config, review=review)
             return best["output"], True
@@ -275,8 +285,17 @@ class _Nodes:
 
 
 def _human_attempt(number: int, text: str) -> AttemptSummary:
-    return {"attempt": number, "output": text, "passed": True, "score": None, "reason": "edited by a person",
-            "feedback": None, "threshold": None, "latency_ms": 0.0, "verdicts": []}
+    return {
+        "attempt": number,
+        "output": text,
+        "passed": True,
+        "score": None,
+        "reason": "edited by a person",
+        "feedback": None,
+        "threshold": None,
+        "latency_ms": 0.0,
+        "verdicts": [],
+    }
 
 
 def create_retry_subgraph(
@@ -335,8 +354,9 @@ def create_retry_subgraph(
             result = graph.invoke({"messages": [("human", "Decline the gala invite")]})
             result["messages"][-1].content, result["attempts"], result["passed"]
     """
-    policy = AttemptPolicy(intent, judge=judge, thresholds=thresholds, max_attempts=max_attempts,
-                           feedback_renderer=feedback_renderer, source="retry_subgraph")
+    policy = AttemptPolicy(
+        intent, judge=judge, thresholds=thresholds, max_attempts=max_attempts, feedback_renderer=feedback_renderer, source="retry_subgraph"
+    )
     if on_exhausted not in ("raise", "best", "interrupt", "fallback"):
         raise ValueError(f"on_exhausted must be raise, best, interrupt or fallback, got {on_exhausted!r}")
     if not isinstance(model, Runnable):

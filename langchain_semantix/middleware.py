@@ -43,7 +43,7 @@ def _final_answer(response: Response) -> str | None:
     return require_text(last)
 
 
-def _prepend(response: Response, messages: list[BaseMessage]) -> Response:
+def _prepend(response: Response, messages: Sequence[BaseMessage]) -> Response:
     if not messages:
         return response
     if isinstance(response, AIMessage):
@@ -97,8 +97,14 @@ class IntentMiddleware(AgentMiddleware):
         super().__init__()
         if on_exhausted not in ("raise", "accept"):
             raise ValueError(f"on_exhausted must be 'raise' or 'accept', got {on_exhausted!r}")
-        self.policy = AttemptPolicy(intent, judge=judge, thresholds=thresholds, max_attempts=max_attempts,
-                                    feedback_renderer=feedback_renderer, source="agent_middleware")
+        self.policy = AttemptPolicy(
+            intent,
+            judge=judge,
+            thresholds=thresholds,
+            max_attempts=max_attempts,
+            feedback_renderer=feedback_renderer,
+            source="agent_middleware",
+        )
         self.intents = self.policy.intents
         self.on_exhausted = on_exhausted
         self.keep_history = keep_history
@@ -111,7 +117,7 @@ class IntentMiddleware(AgentMiddleware):
     def _request(self, request: ModelRequest, session: CorrectionSession, n: int) -> ModelRequest:
         if n > 1:
             request = request.override(messages=[*request.messages, *session.corrections(keep_history=self.keep_history)])
-        system = [request.system_message] if request.system_message else []
+        system: list[BaseMessage] = [request.system_message] if request.system_message else []
         session.note_sent(n, [*system, *request.messages])
         return request
 
@@ -138,9 +144,7 @@ class IntentMiddleware(AgentMiddleware):
         assert response is not None
         return self._settle(session, response, False)
 
-    async def awrap_model_call(
-        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
-    ) -> Response:
+    async def awrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]) -> Response:
         config, session = ensure_config(), self.policy.session()
         response: Response | None = None
         for n in range(1, self.policy.max_attempts + 1):

@@ -62,7 +62,7 @@ class IntentParser(BaseOutputParser[str]):
     ) -> None:
         if intent is not None:
             kwargs["intents"] = intent
-        super().__init__(judge=judge, **kwargs)
+        super().__init__(judge=judge, **kwargs)  # type: ignore[call-arg]  # pydantic fields
 
     @field_validator("intents", mode="before")
     @classmethod
@@ -124,9 +124,7 @@ class IntentParser(BaseOutputParser[str]):
         return await self.aparse(self._text_of(result))
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
-        return self._call_with_config(
-            lambda value: self.parse(require_text(value)), input, config, run_type="parser"
-        )
+        return self._call_with_config(lambda value: self.parse(require_text(value)), input, config, run_type="parser")
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
         async def run(value: Any) -> str:
@@ -147,9 +145,7 @@ class IntentParser(BaseOutputParser[str]):
                 outcomes.append(exc)
         return outcomes, live, texts
 
-    def _settle(
-        self, outcomes: list[str | Exception], live: list[int], texts: list[str], verdicts: Any
-    ) -> list[str | Exception]:
+    def _settle(self, outcomes: list[str | Exception], live: list[int], texts: list[str], verdicts: Any) -> list[str | Exception]:
         for i, text, judged in zip(live, texts, verdicts):
             try:
                 outcomes[i] = self._outcome(text, judged)
@@ -176,9 +172,7 @@ class IntentParser(BaseOutputParser[str]):
         **kwargs: Any,
     ) -> list[str]:
         """Validate many outputs with one judge pass."""
-        return self._batch_with_config(
-            self._batch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser"
-        )
+        return self._batch_with_config(self._batch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser")
 
     async def abatch(
         self,
@@ -189,6 +183,4 @@ class IntentParser(BaseOutputParser[str]):
         **kwargs: Any,
     ) -> list[str]:
         """Async :meth:`batch`."""
-        return await self._abatch_with_config(
-            self._abatch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser"
-        )
+        return await self._abatch_with_config(self._abatch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
-from langchain_core.runnables.config import patch_config
+from langchain_core.runnables.config import merge_configs, patch_config
 from pydantic import ConfigDict, PrivateAttr, field_validator
 
 from langchain_semantix._messages import to_messages
@@ -61,8 +62,12 @@ class IntentRetry(RunnableSerializable[Any, str]):
         """The attempt policy (built on first use, then reused by every call)."""
         if self._policy is None:
             self._policy = AttemptPolicy(
-                self.intents, judge=self.judge, thresholds=self.thresholds, max_attempts=self.max_attempts,
-                feedback_renderer=self.feedback_renderer, source="intent_retry",
+                self.intents,
+                judge=self.judge,
+                thresholds=self.thresholds,
+                max_attempts=self.max_attempts,
+                feedback_renderer=self.feedback_renderer,
+                source="intent_retry",
             )
         return self._policy
 
@@ -74,23 +79,28 @@ class IntentRetry(RunnableSerializable[Any, str]):
     def _sink(self) -> CorrectionSink | None:
         return self.collector if isinstance(self.collector, CorrectionSink) else None
 
-    def _invoke(self, input: Any, config: RunnableConfig, run_manager: Any) -> str:
+    def _child(self, config: RunnableConfig, run_manager: Any) -> RunnableConfig:
+        # A collector passed as collector= also sees the model calls (real prompt, model, run id).
+        child = patch_config(config, callbacks=run_manager.get_child())
+        if isinstance(self.collector, BaseCallbackHandler):
+            child = merge_configs(child, {"callbacks": [self.collector]})
+        return child
+
+    def _invoke(self, input: Any, run_manager: Any, config: RunnableConfig) -> str:
         base = to_messages(input)
 
         def generate(n: int, session: CorrectionSession, model_config: RunnableConfig) -> str:
             return require_text(self.bound.invoke(self._prompt(base, n, session), model_config))
 
-        child = patch_config(config, callbacks=run_manager.get_child())
-        return run_attempts(self.policy, generate, child, self._sink())[0]
+        return run_attempts(self.policy, generate, self._child(config, run_manager), self._sink())[0]
 
-    async def _ainvoke(self, input: Any, config: RunnableConfig, run_manager: Any) -> str:
+    async def _ainvoke(self, input: Any, run_manager: Any, config: RunnableConfig) -> str:
         base = to_messages(input)
 
         async def agenerate(n: int, session: CorrectionSession, model_config: RunnableConfig) -> str:
             return require_text(await self.bound.ainvoke(self._prompt(base, n, session), model_config))
 
-        child = patch_config(config, callbacks=run_manager.get_child())
-        return (await arun_attempts(self.policy, agenerate, child, self._sink()))[0]
+        return (await arun_attempts(self.policy, agenerate, self._child(config, run_manager), self._sink()))[0]
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
         return self._call_with_config(self._invoke, input, config, run_type="chain")
@@ -120,7 +130,7 @@ def with_intent_retry(
     """
     return IntentRetry(
         bound=model,
-        intents=intent,
+        intents=as_intent_list(intent),
         judge=judge,
         max_attempts=max_attempts,
         thresholds=thresholds,

@@ -119,9 +119,7 @@ class IntentScorer:
         for n in range(count):
             stamped = {
                 leaf: verdict.model_copy(update={"intent": leaf.__name__, "requirement": requirement, "threshold": limit})
-                for leaf, requirement, verdict, limit in zip(
-                    self.leaves, self._requirements, verdicts[n * width : (n + 1) * width], limits
-                )
+                for leaf, requirement, verdict, limit in zip(self.leaves, self._requirements, verdicts[n * width : (n + 1) * width], limits)
             }
             result.append([_combine(intent, stamped) for intent in self.intents])
         return result

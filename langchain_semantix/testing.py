@@ -56,9 +56,7 @@ class KeywordJudge(Judge):
     def model_id(self) -> str | None:
         return "keywords"
 
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         self.calls += 1
         text = check_text(output).lower()
         check_text(intent_description, what="intent_description")

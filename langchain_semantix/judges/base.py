@@ -66,9 +66,7 @@ def check_text(output: object, *, what: str = "output") -> str:
     return require_text(output, what=what)
 
 
-def resolve_thresholds(
-    thresholds: float | Sequence[float | None] | None, n: int, default: float
-) -> list[float]:
+def resolve_thresholds(thresholds: float | Sequence[float | None] | None, n: int, default: float) -> list[float]:
     """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats."""
     if thresholds is None or isinstance(thresholds, (int, float)):
         value = default if thresholds is None else float(thresholds)
@@ -92,9 +90,7 @@ def empty_output_verdict(judge: Judge, requirement: str, threshold: float) -> Ve
     )
 
 
-def split_empty(
-    judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence[float]
-) -> tuple[list[Verdict | None], list[int]]:
+def split_empty(judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence[float]) -> tuple[list[Verdict | None], list[int]]:
     """Check every pair's text; give empty outputs their failing verdict without a model.
 
     Returns ``(verdicts, live)``: ``verdicts[i]`` is set for empty outputs and ``None``

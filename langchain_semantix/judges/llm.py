@@ -63,11 +63,7 @@ class LLMJudge(Judge):
         self.model = model
         self.default_threshold = default_threshold
         self.max_concurrency = max_concurrency
-        structured = (
-            model.with_structured_output(JudgeAssessment)
-            if isinstance(model, BaseChatModel)
-            else model
-        )
+        structured = model.with_structured_output(JudgeAssessment) if isinstance(model, BaseChatModel) else model
         self._chain: Runnable[Any, Any] = prompt | structured
 
     @property

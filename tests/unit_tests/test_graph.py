@@ -37,8 +37,9 @@ def test_keep_history(judge, healing_model):
 
 @pytest.mark.parametrize("mode", ["best", "fallback"])
 def test_exhausted_modes(judge, mode):
-    out = create_retry_subgraph(ScriptedChatModel(draft="go away"), Polite, judge=judge, on_exhausted=mode,
-                                fallback_message="Sorry.").invoke(START_MSG)
+    out = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, on_exhausted=mode, fallback_message="Sorry."
+    ).invoke(START_MSG)
     assert not out["passed"] and out["attempts"] == 3
     assert out["messages"][-1].content == ("go away" if mode == "best" else "Sorry.")
     assert len(out["messages"]) == 2
@@ -52,8 +53,9 @@ def test_exhausted_raise_lists_attempts(judge):
 
 def test_interrupt_and_resume(tmp_path, judge):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    graph = create_retry_subgraph(ScriptedChatModel(draft="go away"), Polite, judge=judge,
-                                  on_exhausted="interrupt", checkpointer=InMemorySaver())
+    graph = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, on_exhausted="interrupt", checkpointer=InMemorySaver()
+    )
     config = {"configurable": {"thread_id": "t"}, "callbacks": [collector]}
     paused = graph.invoke(START_MSG, config)
     assert paused["__interrupt__"][0].value["best"] == "go away"

@@ -29,8 +29,13 @@ class Outcomes(BaseCallbackHandler):
 def _paused(tmp_path, judge, **options: Any) -> tuple[Any, dict[str, Any], TrainingCollector, Outcomes, dict[str, Any]]:
     collector, outcomes = TrainingCollector(tmp_path / "c.jsonl"), Outcomes()
     graph = create_retry_subgraph(
-        ScriptedChatModel(draft="go away"), Polite, judge=judge, max_attempts=2,
-        on_exhausted="interrupt", checkpointer=InMemorySaver(), **options,
+        ScriptedChatModel(draft="go away"),
+        Polite,
+        judge=judge,
+        max_attempts=2,
+        on_exhausted="interrupt",
+        checkpointer=InMemorySaver(),
+        **options,
     )
     config = {"configurable": {"thread_id": "t"}, "callbacks": [collector, outcomes]}
     paused = graph.invoke(START, config)
@@ -53,14 +58,18 @@ def test_approve_is_a_label_not_a_correction_pair(tmp_path, judge):
     assert list(collector.records()) == []
     (outcome,) = outcomes.seen[-1:]
     assert outcome["review"] == {
-        "decision": "approve", "draft": "go away", "content": None,
+        "decision": "approve",
+        "draft": "go away",
+        "content": None,
         "intents": [{"name": "Polite", "description": Polite.description(), "threshold": None}],
     }
     accepted = [a for a in outcome["attempts"] if a["attempt"] == outcome["accepted_attempt"]]
     assert not accepted or accepted[0]["output"] not in {a["output"] for a in outcome["attempts"] if not a["passed"]}
 
 
-@pytest.mark.parametrize("decision", [{"type": "edit", "content": "Kindly, no."}, {"action": "edit", "content": "Kindly, no."}, "Kindly, no."])
+@pytest.mark.parametrize(
+    "decision", [{"type": "edit", "content": "Kindly, no."}, {"action": "edit", "content": "Kindly, no."}, "Kindly, no."]
+)
 def test_edit_is_a_human_correction(tmp_path, judge, decision):
     graph, config, collector, outcomes, _ = _paused(tmp_path, judge)
     done = graph.invoke(Command(resume=decision), config)
@@ -72,7 +81,9 @@ def test_edit_is_a_human_correction(tmp_path, judge, decision):
     assert outcomes.seen[-1]["review"]["content"] == "Kindly, no."
 
 
-@pytest.mark.parametrize("decision,answer", [({"type": "reject"}, "Sorry."), ({"type": "reject", "message": "We will call you."}, "We will call you.")])
+@pytest.mark.parametrize(
+    "decision,answer", [({"type": "reject"}, "Sorry."), ({"type": "reject", "message": "We will call you."}, "We will call you.")]
+)
 def test_reject_answers_with_the_fallback_or_message(tmp_path, judge, decision, answer):
     graph, config, collector, outcomes, _ = _paused(tmp_path, judge, fallback_message="Sorry.")
     done = graph.invoke(Command(resume=decision), config)
@@ -100,6 +111,12 @@ def test_output_schema_hides_bookkeeping(judge, healing_model):
     out = graph.invoke(START)
     assert set(out) <= {"messages", "passed", "attempts", "output", "verdicts", "history", "reviewed"}
     assert set(graph.get_output_jsonschema()["properties"]) == {
-        "messages", "passed", "attempts", "output", "verdicts", "history", "reviewed"
+        "messages",
+        "passed",
+        "attempts",
+        "output",
+        "verdicts",
+        "history",
+        "reviewed",
     }
     assert set(graph.get_input_jsonschema()["properties"]) == {"messages"}
