@@ -8,10 +8,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+
+try:  # the sync+async node LangGraph's own prebuilt agents (and create_agent) use: no extra run per call
+    from langgraph._internal._runnable import RunnableCallable as _Node
+except ImportError:  # pragma: no cover - older/newer langgraph layouts
+    from langchain_core.runnables import RunnableLambda as _Node  # type: ignore[assignment]
 from langgraph.types import Checkpointer, RetryPolicy, interrupt
 from typing_extensions import NotRequired, TypedDict
 
@@ -365,8 +370,8 @@ def create_retry_subgraph(
 
     builder = StateGraph(_RunState, input_schema=MessagesState, output_schema=RetryState)
     builder.add_node("start", nodes.start)
-    builder.add_node("generate", RunnableLambda(nodes.generate, afunc=nodes.agenerate, name="generate"), retry_policy=retry_policy)
-    builder.add_node("validate", RunnableLambda(nodes.validate, afunc=nodes.avalidate, name="validate"), retry_policy=retry_policy)
+    builder.add_node("generate", _Node(nodes.generate, nodes.agenerate, name="generate"), retry_policy=retry_policy)
+    builder.add_node("validate", _Node(nodes.validate, nodes.avalidate, name="validate"), retry_policy=retry_policy)
     builder.add_node("exhausted", nodes.exhausted)
     builder.add_edge(START, "start")
     builder.add_edge("start", "generate")
