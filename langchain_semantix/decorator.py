@@ -66,6 +66,51 @@ def _outer_config(sink: CorrectionSink | None) -> RunnableConfig:
     return config
 
 
+def _guard(fn: F, policy: AttemptPolicy, collector: CorrectionSink | None) -> F:
+    """``fn`` wrapped in the attempt loop: one run per call, one session per run."""
+    takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
+    name = f"validate_intent[{policy.label}]"
+
+    def call_kwargs(kwargs: dict[str, Any], session: CorrectionSession) -> dict[str, Any]:
+        if takes_feedback and session.last is not None:
+            return {**kwargs, FEEDBACK_PARAM: session.last.feedback}
+        return kwargs
+
+    if inspect.iscoroutinefunction(fn):
+
+        async def abody(call: Call, config: RunnableConfig) -> str:
+            args, kwargs = call
+
+            async def agenerate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
+                return require_text(await acall_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
+
+            return (await arun_attempts(policy, agenerate, config, _sink(collector)))[0]
+
+        arunner = RunnableLambda(abody, name=name)
+
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> str:
+            return await arunner.ainvoke((args, kwargs), _outer_config(_sink(collector)))
+
+        return async_wrapper  # type: ignore[return-value]
+
+    def body(call: Call, config: RunnableConfig) -> str:
+        args, kwargs = call
+
+        def generate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
+            return require_text(call_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
+
+        return run_attempts(policy, generate, config, _sink(collector))[0]
+
+    runner = RunnableLambda(body, name=name)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        return runner.invoke((args, kwargs), _outer_config(_sink(collector)))
+
+    return wrapper  # type: ignore[return-value]
+
+
 @overload
 def validate_intent(func: F) -> F: ...
 
@@ -117,7 +162,6 @@ def validate_intent(
 
     def decorate(fn: F) -> F:
         intent = explicit or _intent_from_annotation(fn)
-        takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
         # Built once per decorated function; each call only opens a session.
         policy = AttemptPolicy(
             [intent],
@@ -127,46 +171,7 @@ def validate_intent(
             feedback_renderer=feedback_renderer,
             source="validate_intent",
         )
-        name = f"validate_intent[{intent.__name__}]"
-
-        def call_kwargs(kwargs: dict[str, Any], session: CorrectionSession) -> dict[str, Any]:
-            if takes_feedback and session.last is not None:
-                return {**kwargs, FEEDBACK_PARAM: session.last.feedback}
-            return kwargs
-
-        if inspect.iscoroutinefunction(fn):
-
-            async def abody(call: Call, config: RunnableConfig) -> str:
-                args, kwargs = call
-
-                async def agenerate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
-                    return require_text(await acall_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
-
-                return (await arun_attempts(policy, agenerate, config, _sink(collector)))[0]
-
-            arunner = RunnableLambda(abody, name=name)
-
-            @functools.wraps(fn)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> str:
-                return await arunner.ainvoke((args, kwargs), _outer_config(_sink(collector)))
-
-            return async_wrapper  # type: ignore[return-value]
-
-        def body(call: Call, config: RunnableConfig) -> str:
-            args, kwargs = call
-
-            def generate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
-                return require_text(call_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
-
-            return run_attempts(policy, generate, config, _sink(collector))[0]
-
-        runner = RunnableLambda(body, name=name)
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> str:
-            return runner.invoke((args, kwargs), _outer_config(_sink(collector)))
-
-        return wrapper  # type: ignore[return-value]
+        return _guard(fn, policy, collector)
 
     if func is not None and explicit is None:
         return decorate(func)
