@@ -20,7 +20,7 @@ from typing import Any, cast
 from langchain_core.callbacks.manager import adispatch_custom_event, dispatch_custom_event
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.runnables.config import ensure_config, merge_configs, var_child_runnable_config
+from langchain_core.runnables.config import var_child_runnable_config
 
 from langchain_semantix._messages import messages_to_dicts
 from langchain_semantix.errors import SemanticIntentError
@@ -137,7 +137,11 @@ class CorrectionSession:
 
     def model_config(self, config: RunnableConfig | None, attempt: int) -> RunnableConfig:
         """``config`` plus the session/attempt metadata every child run inherits."""
-        return merge_configs(config, {"metadata": {SESSION_KEY: self.id, ATTEMPT_KEY: attempt}})
+        # A shallow copy with one more metadata layer: callbacks stay as they are (cheaper
+        # than merge_configs, which copies callback managers on every call).
+        base: dict[str, Any] = dict(config or {})
+        base["metadata"] = {**(base.get("metadata") or {}), SESSION_KEY: self.id, ATTEMPT_KEY: attempt}
+        return cast(RunnableConfig, base)
 
     def note_sent(self, attempt: int, messages: Sequence[BaseMessage]) -> None:
         self.sent_messages[attempt] = messages_to_dicts(messages)
@@ -209,7 +213,9 @@ class CorrectionSession:
 
 
 def _has_parent_run(config: RunnableConfig | None) -> bool:
-    callbacks = ensure_config(config).get("callbacks")
+    callbacks = (config or {}).get("callbacks")
+    if callbacks is None:  # what ensure_config would fall back to, without copying it
+        callbacks = (var_child_runnable_config.get() or {}).get("callbacks")
     return getattr(callbacks, "parent_run_id", None) is not None
 
 
