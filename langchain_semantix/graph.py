@@ -318,7 +318,7 @@ def create_retry_subgraph(
     name: str = "semantix_retry",
     feedback_renderer: FeedbackRenderer | None = None,
 ) -> CompiledStateGraph:
-    """Build a compiled graph: generate -> validate -> (pass: end | fail: feedback -> generate).
+    """Build a compiled graph: generate -> validate -> (pass: end | fail: feedback turn -> generate).
 
     Args:
         model: A chat model, or any Runnable from messages to an AIMessage or text

@@ -110,3 +110,20 @@ def test_bad_configuration_and_models(judge):
 
     with pytest.raises(TypeError, match="no text content"):
         create_retry_subgraph(ImageOnly(draft="x"), Polite, judge=judge, retry_policy=None).invoke(START_MSG)
+
+
+def test_feedback_renderer_and_marked_feedback_turn(judge):
+    from langchain_semantix.feedback import is_feedback_message
+
+    model = ScriptedChatModel(draft="go away")
+    graph = create_retry_subgraph(
+        model,
+        Polite,
+        judge=judge,
+        max_attempts=2,
+        on_exhausted="fallback",
+        feedback_renderer=lambda output, verdicts, n: f"#{n}: {verdicts[0].requirement}",
+    )
+    graph.invoke(START_MSG)
+    note = model.calls[1][-1]
+    assert note.content == f"#1: {Polite.description()}" and is_feedback_message(note)

@@ -122,3 +122,34 @@ def test_bad_options(judge):
         IntentMiddleware(Polite, judge=judge, on_exhausted="maybe")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_attempts"):
         IntentMiddleware(Polite, judge=judge, max_attempts=0)
+
+
+def test_a_retry_that_calls_a_tool_keeps_its_correction_in_the_conversation(judge):
+    model = ToolCallingModel(
+        messages=_replies(
+            AIMessage("go away"),
+            AIMessage("", tool_calls=[{"name": "lookup", "args": {"event": "gala"}, "id": "call-1"}]),
+            AIMessage("Thank you, but I can't make Friday."),
+        )
+    )
+    out = _agent(model, tools=[lookup], judge=judge).invoke(START)
+    types = [m.type for m in out["messages"]]
+    # the model asked for a tool while correcting itself: the draft and feedback it answered stay
+    assert types == ["human", "ai", "human", "ai", "tool", "ai"]
+    assert is_feedback_message(out["messages"][2]) and out["messages"][-1].content.startswith("Thank you")
+
+
+def test_custom_feedback_renderer_and_accept_with_history(judge):
+    model = ScriptedChatModel(draft="go away")
+    agent = _agent(
+        model,
+        judge=judge,
+        max_attempts=2,
+        on_exhausted="accept",
+        keep_history=True,
+        feedback_renderer=lambda output, verdicts, n: f"Attempt {n} was rude. Be polite.",
+    )
+    out = agent.invoke(START)
+    assert [m.type for m in out["messages"]] == ["human", "ai", "human", "ai"]
+    assert out["messages"][2].content == "Attempt 1 was rude. Be polite."
+    assert model.calls[1][-1].content == "Attempt 1 was rude. Be polite."
