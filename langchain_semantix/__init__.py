@@ -17,8 +17,9 @@ Example:
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from langchain_semantix._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from langchain_semantix.decorator import validate_intent
@@ -37,30 +38,30 @@ __version__ = "0.1.0"
 
 #: public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
-    "Intent": "intents",
-    "AllOf": "intents",
-    "AnyOf": "intents",
-    "Not": "intents",
-    "Verdict": "judges",
-    "Judge": "judges",
-    "NLIJudge": "judges",
-    "EmbeddingJudge": "judges",
-    "LLMJudge": "judges",
-    "CachedJudge": "judges",
-    "JudgeModelError": "errors",
-    "SemantixError": "errors",
-    "IntentParser": "parser",
-    "IntentRetry": "retry",
-    "with_intent_retry": "retry",
-    "SemanticIntentError": "errors",
-    "InvalidOutputError": "errors",
-    "validate_intent": "decorator",
-    "render_feedback": "feedback",
-    "judge_intents": "scoring",
-    "TrainingCollector": "training",
-    "TrainingDataLogger": "training",
-    "create_retry_subgraph": "graph",
-    "IntentMiddleware": "middleware",
+    "Intent": "langchain_semantix.intents",
+    "AllOf": "langchain_semantix.intents",
+    "AnyOf": "langchain_semantix.intents",
+    "Not": "langchain_semantix.intents",
+    "Verdict": "langchain_semantix.judges",
+    "Judge": "langchain_semantix.judges",
+    "NLIJudge": "langchain_semantix.judges",
+    "EmbeddingJudge": "langchain_semantix.judges",
+    "LLMJudge": "langchain_semantix.judges",
+    "CachedJudge": "langchain_semantix.judges",
+    "JudgeModelError": "langchain_semantix.errors",
+    "SemantixError": "langchain_semantix.errors",
+    "IntentParser": "langchain_semantix.parser",
+    "IntentRetry": "langchain_semantix.retry",
+    "with_intent_retry": "langchain_semantix.retry",
+    "SemanticIntentError": "langchain_semantix.errors",
+    "InvalidOutputError": "langchain_semantix.errors",
+    "validate_intent": "langchain_semantix.decorator",
+    "render_feedback": "langchain_semantix.feedback",
+    "judge_intents": "langchain_semantix.scoring",
+    "TrainingCollector": "langchain_semantix.training",
+    "TrainingDataLogger": "langchain_semantix.training",
+    "create_retry_subgraph": "langchain_semantix.graph",
+    "IntentMiddleware": "langchain_semantix.middleware",
 }
 
 __all__ = [
@@ -91,14 +92,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'langchain_semantix' has no attribute {name!r}")
-    value = getattr(import_module(f"langchain_semantix.{module}"), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
