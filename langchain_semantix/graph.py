@@ -267,6 +267,8 @@ class _Nodes:
             "allowed_decisions": ["approve", "edit", "reject"],
         }
         decision, text = _read_decision(interrupt(request))
+        if decision == "edit" and text is not None and text.strip() == best["output"].strip():
+            decision, text = "approve", None  # an "edit" that changes nothing approves the draft: no pair
         review: Review = {
             "decision": decision,
             "draft": best["output"],

@@ -120,3 +120,10 @@ def test_output_schema_hides_bookkeeping(judge, healing_model):
         "reviewed",
     }
     assert set(graph.get_input_jsonschema()["properties"]) == {"messages"}
+
+
+def test_an_edit_that_changes_nothing_is_an_approval(tmp_path, judge):
+    graph, config, collector, outcomes, _ = _paused(tmp_path, judge)
+    done = graph.invoke(Command(resume={"type": "edit", "content": " go away \n"}), config)
+    assert done["output"] == "go away" and done["passed"]
+    assert list(collector.records()) == [] and outcomes.seen[-1]["review"]["decision"] == "approve"
