@@ -213,10 +213,11 @@ class CorrectionSession:
 
 
 def _has_parent_run(config: RunnableConfig | None) -> bool:
+    """Whether a custom event would reach anyone: a parent run with at least one handler."""
     callbacks = (config or {}).get("callbacks")
     if callbacks is None:  # what ensure_config would fall back to, without copying it
         callbacks = (var_child_runnable_config.get() or {}).get("callbacks")
-    return getattr(callbacks, "parent_run_id", None) is not None
+    return getattr(callbacks, "parent_run_id", None) is not None and bool(getattr(callbacks, "handlers", None))
 
 
 class AttemptPolicy:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, get_type_hints, overload
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.runnables import RunnableConfig, RunnableLambda
-from langchain_core.runnables.config import ensure_config, merge_configs
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import (
+    ensure_config,
+    get_async_callback_manager_for_config,
+    get_callback_manager_for_config,
+    merge_configs,
+    patch_config,
+)
 
 from langchain_semantix.attempts import (
     AttemptPolicy,
@@ -66,8 +72,46 @@ def _outer_config(sink: CorrectionSink | None) -> RunnableConfig:
     return config
 
 
+def _listened(config: RunnableConfig) -> bool:
+    callbacks = config.get("callbacks")
+    return bool(getattr(callbacks, "handlers", callbacks))
+
+
+def _traced(name: str, config: RunnableConfig, call: Call, body: Callable[[RunnableConfig], str]) -> str:
+    """Run ``body`` as one chain run named ``name`` (what ``RunnableLambda.invoke`` does,
+    without its per-call signature inspection); with no callback handler, no run at all."""
+    if not _listened(config):
+        return body(config)
+    run = get_callback_manager_for_config(config).on_chain_start(
+        None, {"args": call[0], "kwargs": call[1]}, name=name, run_id=config.get("run_id")
+    )
+    try:
+        output = body(patch_config(config, callbacks=run.get_child()))
+    except BaseException as exc:
+        run.on_chain_error(exc)
+        raise
+    run.on_chain_end(output)
+    return output
+
+
+async def _atraced(name: str, config: RunnableConfig, call: Call, body: Callable[[RunnableConfig], Awaitable[str]]) -> str:
+    """Async :func:`_traced`."""
+    if not _listened(config):
+        return await body(config)
+    run = await get_async_callback_manager_for_config(config).on_chain_start(
+        None, {"args": call[0], "kwargs": call[1]}, name=name, run_id=config.get("run_id")
+    )
+    try:
+        output = await body(patch_config(config, callbacks=run.get_child()))
+    except BaseException as exc:
+        await run.on_chain_error(exc)
+        raise
+    await run.on_chain_end(output)
+    return output
+
+
 def _guard(fn: F, policy: AttemptPolicy, collector: CorrectionSink | None) -> F:
-    """``fn`` wrapped in the attempt loop: one run per call, one session per run."""
+    """``fn`` wrapped in the attempt loop: one chain run per call, one session per run."""
     takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
     name = f"validate_intent[{policy.label}]"
 
@@ -78,35 +122,31 @@ def _guard(fn: F, policy: AttemptPolicy, collector: CorrectionSink | None) -> F:
 
     if inspect.iscoroutinefunction(fn):
 
-        async def abody(call: Call, config: RunnableConfig) -> str:
-            args, kwargs = call
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> str:
+            sink = _sink(collector)
 
             async def agenerate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
                 return require_text(await acall_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
 
-            return (await arun_attempts(policy, agenerate, config, _sink(collector)))[0]
+            async def abody(config: RunnableConfig) -> str:
+                return (await arun_attempts(policy, agenerate, config, sink))[0]
 
-        arunner = RunnableLambda(abody, name=name)
-
-        @functools.wraps(fn)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> str:
-            return await arunner.ainvoke((args, kwargs), _outer_config(_sink(collector)))
+            return await _atraced(name, _outer_config(sink), (args, kwargs), abody)
 
         return async_wrapper  # type: ignore[return-value]
 
-    def body(call: Call, config: RunnableConfig) -> str:
-        args, kwargs = call
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        sink = _sink(collector)
 
         def generate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
             return require_text(call_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
 
-        return run_attempts(policy, generate, config, _sink(collector))[0]
+        def body(config: RunnableConfig) -> str:
+            return run_attempts(policy, generate, config, sink)[0]
 
-    runner = RunnableLambda(body, name=name)
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> str:
-        return runner.invoke((args, kwargs), _outer_config(_sink(collector)))
+        return _traced(name, _outer_config(sink), (args, kwargs), body)
 
     return wrapper  # type: ignore[return-value]
 
