@@ -127,3 +127,15 @@ def test_an_edit_that_changes_nothing_is_an_approval(tmp_path, judge):
     done = graph.invoke(Command(resume={"type": "edit", "content": " go away \n"}), config)
     assert done["output"] == "go away" and done["passed"]
     assert list(collector.records()) == [] and outcomes.seen[-1]["review"]["decision"] == "approve"
+
+
+async def test_async_review_round_trip(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    graph = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, max_attempts=2, on_exhausted="interrupt", checkpointer=InMemorySaver()
+    )
+    config = {"configurable": {"thread_id": "a"}, "callbacks": [collector]}
+    paused = await graph.ainvoke(START, config)
+    assert paused["__interrupt__"][0].value["type"] == "semantix_review"
+    done = await graph.ainvoke(Command(resume={"type": "edit", "content": "Kindly, no."}), config)
+    assert done["output"] == "Kindly, no." and [r["accepted_output"] for r in collector.records()] == ["Kindly, no."]
