@@ -24,7 +24,7 @@ from langchain_semantix._messages import messages_to_dicts
 from langchain_semantix.attempts import Attempt, AttemptPolicy, CorrectionSession
 from langchain_semantix.errors import require_text
 from langchain_semantix.events import AttemptSummary, IntentInfo, Review, ReviewDecisionType
-from langchain_semantix.feedback import FeedbackRenderer, feedback_message
+from langchain_semantix.feedback import FeedbackRenderer, feedback_message, is_feedback_message
 from langchain_semantix.intents import Intent
 from langchain_semantix.judges.base import Judge
 
@@ -155,39 +155,45 @@ class _Nodes:
         self.model, self.policy = model, policy
         self.on_exhausted, self.fallback_message, self.keep_history = on_exhausted, fallback_message, keep_history
 
-    def start(self, state: _RunState) -> dict[str, Any]:
+    # -- generate ----------------------------------------------------------------------
+
+    @staticmethod
+    def _run(state: _RunState) -> dict[str, Any]:
+        """The bookkeeping for this call: a retry continues the run (the prompt ends with
+        the feedback turn validate added); anything else starts a new run."""
+        messages = state["messages"]
+        if messages and is_feedback_message(messages[-1]) and state.get("session_id"):
+            return {"attempts": state["attempts"] + 1, "session_id": state["session_id"]}
         return {
-            "attempts": 0,
+            "attempts": 1,
+            "session_id": uuid.uuid4().hex,
             "passed": False,
             "output": None,
             "verdicts": [],
             "history": [],
             "reviewed": False,
-            "session_id": uuid.uuid4().hex,
             "correction_ids": [],
         }
 
-    # -- generate ----------------------------------------------------------------------
-
-    def _call(self, state: _RunState, config: RunnableConfig) -> tuple[int, RunnableConfig]:
-        n = state["attempts"] + 1
-        return n, self.policy.session(state["session_id"]).model_config(config, n)
+    def _call(self, state: _RunState, config: RunnableConfig) -> tuple[dict[str, Any], RunnableConfig]:
+        run = self._run(state)
+        return run, self.policy.session(run["session_id"]).model_config(config, run["attempts"])
 
     @staticmethod
-    def _draft(response: Any, n: int) -> dict[str, Any]:
+    def _draft(response: Any, run: dict[str, Any]) -> dict[str, Any]:
         message = response if isinstance(response, AIMessage) else AIMessage(require_text(response))
         require_text(message)
         if message.id is None:
             message = message.model_copy(update={"id": f"semantix-draft-{uuid.uuid4().hex}"})
-        return {"messages": [message], "attempts": n}
+        return {"messages": [message], **run}
 
     def generate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
-        n, cfg = self._call(state, config)
-        return self._draft(self.model.invoke(state["messages"], cfg), n)
+        run, cfg = self._call(state, config)
+        return self._draft(self.model.invoke(state["messages"], cfg), run)
 
     async def agenerate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
-        n, cfg = self._call(state, config)
-        return self._draft(await self.model.ainvoke(state["messages"], cfg), n)
+        run, cfg = self._call(state, config)
+        return self._draft(await self.model.ainvoke(state["messages"], cfg), run)
 
     # -- validate (and feedback) ---------------------------------------------------------
 
@@ -371,12 +377,10 @@ def create_retry_subgraph(
     nodes = _Nodes(model, policy, on_exhausted=on_exhausted, fallback_message=fallback_message, keep_history=keep_history)
 
     builder = StateGraph(_RunState, input_schema=MessagesState, output_schema=RetryState)
-    builder.add_node("start", nodes.start)
     builder.add_node("generate", _Node(nodes.generate, nodes.agenerate, name="generate"), retry_policy=retry_policy)
     builder.add_node("validate", _Node(nodes.validate, nodes.avalidate, name="validate"), retry_policy=retry_policy)
     builder.add_node("exhausted", nodes.exhausted)
-    builder.add_edge(START, "start")
-    builder.add_edge("start", "generate")
+    builder.add_edge(START, "generate")
     builder.add_edge("generate", "validate")
     builder.add_conditional_edges("validate", nodes.route, ["generate", "exhausted", END])
     builder.add_edge("exhausted", END)

@@ -127,3 +127,17 @@ def test_feedback_renderer_and_marked_feedback_turn(judge):
     graph.invoke(START_MSG)
     note = model.calls[1][-1]
     assert note.content == f"#1: {Polite.description()}" and is_feedback_message(note)
+
+
+def test_each_invocation_on_a_thread_is_a_fresh_run(tmp_path, judge, healing_model):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    graph = create_retry_subgraph(healing_model, Polite, judge=judge, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "same"}, "callbacks": [collector]}
+    first = graph.invoke(START_MSG, config)
+    second = graph.invoke({"messages": [("human", "Decline the picnic")]}, config)
+    assert (first["attempts"], second["attempts"]) == (2, 2)
+    assert [h["attempt"] for h in second["history"]] == [1, 2]
+    assert [m.type for m in second["messages"]] == ["human", "ai", "human", "ai"]  # two turns, no corrections
+    records = list(collector.records())
+    assert len(records) == 2 and records[0]["metadata"]["session_id"] != records[1]["metadata"]["session_id"]
+    assert records[1]["prompt_messages"][-3]["content"] == "Decline the picnic"
