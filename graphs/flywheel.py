@@ -29,8 +29,8 @@ from typing_extensions import NotRequired, TypedDict
 from graphs import models
 from graphs.intents import PoliteDecline
 from langchain_semantix import TrainingCollector, create_retry_subgraph
-from langchain_semantix.nodes import create_calibrate_node, create_export_node
 from langchain_semantix.training.exporters import EXPORTERS
+from langchain_semantix.training.nodes import create_calibrate_node, create_export_node
 
 __all__ = ["graph", "FlywheelInput", "FlywheelOutput", "FlywheelState", "OUTPUT_DIR_ENV_VAR"]
 

@@ -1,25 +1,68 @@
 """langchain-semantix: semantic guardrails for LangChain and LangGraph whose every
-correction becomes fine-tuning data."""
+correction becomes fine-tuning data.
 
-from langchain_semantix.decorator import validate_intent
-from langchain_semantix.errors import InvalidOutputError, SemanticIntentError
-from langchain_semantix.feedback import render_feedback
-from langchain_semantix.intents import AllOf, AnyOf, Intent, Not
-from langchain_semantix.judges import (
-    CachedJudge,
-    EmbeddingJudge,
-    Judge,
-    JudgeModelError,
-    LLMJudge,
-    NLIJudge,
-    Verdict,
-)
-from langchain_semantix.parser import IntentParser
-from langchain_semantix.retry import IntentRetry, with_intent_retry
-from langchain_semantix.training import TrainingCollector, TrainingDataLogger
-from langchain_semantix.validation import judge_intents
+Every public name is loaded on first use, so ``import langchain_semantix`` costs
+almost nothing; type checkers see them all through the ``TYPE_CHECKING`` imports.
+
+Example:
+    .. code-block:: python
+
+        from langchain_semantix import Intent, IntentParser
+
+        class PoliteDecline(Intent):
+            \"\"\"The text must politely decline an invitation.\"\"\"
+
+        chain = prompt | model | IntentParser(PoliteDecline)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from langchain_semantix._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from langchain_semantix.decorator import validate_intent
+    from langchain_semantix.errors import InvalidOutputError, JudgeModelError, SemanticIntentError, SemantixError
+    from langchain_semantix.feedback import render_feedback
+    from langchain_semantix.graph import create_retry_subgraph
+    from langchain_semantix.intents import AllOf, AnyOf, Intent, Not
+    from langchain_semantix.judges import CachedJudge, EmbeddingJudge, Judge, LLMJudge, NLIJudge, Verdict
+    from langchain_semantix.middleware import IntentMiddleware
+    from langchain_semantix.parser import IntentParser
+    from langchain_semantix.retry import IntentRetry, with_intent_retry
+    from langchain_semantix.scoring import judge_intents
+    from langchain_semantix.training import TrainingCollector, TrainingDataLogger
 
 __version__ = "0.1.0"
+
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "Intent": "langchain_semantix.intents",
+    "AllOf": "langchain_semantix.intents",
+    "AnyOf": "langchain_semantix.intents",
+    "Not": "langchain_semantix.intents",
+    "Verdict": "langchain_semantix.judges",
+    "Judge": "langchain_semantix.judges",
+    "NLIJudge": "langchain_semantix.judges",
+    "EmbeddingJudge": "langchain_semantix.judges",
+    "LLMJudge": "langchain_semantix.judges",
+    "CachedJudge": "langchain_semantix.judges",
+    "JudgeModelError": "langchain_semantix.errors",
+    "SemantixError": "langchain_semantix.errors",
+    "IntentParser": "langchain_semantix.parser",
+    "IntentRetry": "langchain_semantix.retry",
+    "with_intent_retry": "langchain_semantix.retry",
+    "SemanticIntentError": "langchain_semantix.errors",
+    "InvalidOutputError": "langchain_semantix.errors",
+    "validate_intent": "langchain_semantix.decorator",
+    "render_feedback": "langchain_semantix.feedback",
+    "judge_intents": "langchain_semantix.scoring",
+    "TrainingCollector": "langchain_semantix.training",
+    "TrainingDataLogger": "langchain_semantix.training",
+    "create_retry_subgraph": "langchain_semantix.graph",
+    "IntentMiddleware": "langchain_semantix.middleware",
+}
 
 __all__ = [
     "Intent",
@@ -33,6 +76,7 @@ __all__ = [
     "LLMJudge",
     "CachedJudge",
     "JudgeModelError",
+    "SemantixError",
     "IntentParser",
     "IntentRetry",
     "with_intent_retry",
@@ -48,15 +92,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    # The graph and the agent middleware import langgraph/langchain pieces that plain
-    # parser users do not need; load them on first use.
-    if name == "create_retry_subgraph":
-        from langchain_semantix.graph import create_retry_subgraph
-
-        return create_retry_subgraph
-    if name == "IntentMiddleware":
-        from langchain_semantix.middleware import IntentMiddleware
-
-        return IntentMiddleware
-    raise AttributeError(f"module 'langchain_semantix' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

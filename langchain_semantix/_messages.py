@@ -1,4 +1,4 @@
-"""Getting plain text out of whatever a model or chain returned."""
+"""Converting between what chains pass around and the messages / dicts the package records."""
 
 from __future__ import annotations
 
@@ -8,43 +8,14 @@ from typing import Any
 from langchain_core.messages import BaseMessage, convert_to_messages
 from langchain_core.prompt_values import PromptValue
 
-from langchain_semantix.errors import InvalidOutputError
+from langchain_semantix.errors import InvalidOutputError, require_text
 
 __all__ = ["message_text", "to_messages", "messages_to_dicts"]
 
+#: Kept for callers of the old name; :func:`~langchain_semantix.errors.require_text` is the helper.
+message_text = require_text
 
-def message_text(value: Any) -> str:
-    """The text of a str, a message (content string or content-block list) or a Generation.
-
-    Raises :class:`InvalidOutputError` for None, bytes, and content with no text blocks
-    (e.g. only an image), naming what was found.
-    """
-    if isinstance(value, str):
-        return value
-    if value is None:
-        raise InvalidOutputError("the model returned None instead of text")
-    if isinstance(value, (bytes, bytearray)):
-        raise InvalidOutputError("the model returned bytes; decode them to str first")
-    content = getattr(value, "content", value)
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts, kinds = [], []
-        for block in content:
-            if isinstance(block, str):
-                texts.append(block)
-            elif isinstance(block, dict):
-                kinds.append(str(block.get("type")))
-                if block.get("type") == "text" and isinstance(block.get("text"), str):
-                    texts.append(block["text"])
-        if texts or not content:
-            return "".join(texts)
-        raise InvalidOutputError(
-            f"the message has no text content to validate (content blocks: {', '.join(kinds)})"
-        )
-    raise InvalidOutputError(
-        f"cannot validate a {type(value).__name__}; expected str or a message with text content"
-    )
+_ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
 
 def to_messages(value: Any) -> list[BaseMessage]:
@@ -66,16 +37,16 @@ def to_messages(value: Any) -> list[BaseMessage]:
 
 
 def messages_to_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    """OpenAI-style ``{"role", "content"}`` dicts (tool calls kept when present)."""
-    roles = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
+    """OpenAI-style ``{"role", "content"}`` dicts (``name`` and tool calls kept when present)."""
     out: list[dict[str, Any]] = []
     for message in messages:
-        role = roles.get(message.type, message.type)
         try:
-            content: Any = message_text(message)
+            content: Any = require_text(message)
         except InvalidOutputError:
             content = message.content
-        item: dict[str, Any] = {"role": role, "content": content}
+        item: dict[str, Any] = {"role": _ROLES.get(message.type, message.type), "content": content}
+        if message.name:
+            item["name"] = message.name
         tool_calls = getattr(message, "tool_calls", None)
         if tool_calls:
             item["tool_calls"] = [dict(tc) for tc in tool_calls]

@@ -4,23 +4,38 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, get_type_hints, overload
 
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.runnables import RunnableConfig, RunnableLambda
-from langchain_core.runnables.config import ensure_config, merge_configs
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import (
+    ensure_config,
+    get_async_callback_manager_for_config,
+    get_callback_manager_for_config,
+    merge_configs,
+    patch_config,
+)
 
-from langchain_semantix._messages import message_text
-from langchain_semantix.corrections import CorrectionSession, CorrectionSink
+from langchain_semantix.attempts import (
+    AttemptPolicy,
+    CorrectionSession,
+    acall_in_config,
+    arun_attempts,
+    call_in_config,
+    run_attempts,
+)
+from langchain_semantix.errors import require_text
+from langchain_semantix.events import CorrectionSink
+from langchain_semantix.feedback import FeedbackRenderer
 from langchain_semantix.intents import Intent
 from langchain_semantix.judges.base import Judge
-from langchain_semantix.loop import arun_loop, run_loop
 
 __all__ = ["validate_intent", "FEEDBACK_PARAM"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 FEEDBACK_PARAM = "semantix_feedback"
+Call = tuple[tuple[Any, ...], dict[str, Any]]
 
 
 def _intent_from_annotation(fn: Callable[..., Any]) -> type[Intent]:
@@ -57,6 +72,85 @@ def _outer_config(sink: CorrectionSink | None) -> RunnableConfig:
     return config
 
 
+def _listened(config: RunnableConfig) -> bool:
+    callbacks = config.get("callbacks")
+    return bool(getattr(callbacks, "handlers", callbacks))
+
+
+def _traced(name: str, config: RunnableConfig, call: Call, body: Callable[[RunnableConfig], str]) -> str:
+    """Run ``body`` as one chain run named ``name`` (what ``RunnableLambda.invoke`` does,
+    without its per-call signature inspection); with no callback handler, no run at all."""
+    if not _listened(config):
+        return body(config)
+    run = get_callback_manager_for_config(config).on_chain_start(
+        None, {"args": call[0], "kwargs": call[1]}, name=name, run_id=config.get("run_id")
+    )
+    try:
+        output = body(patch_config(config, callbacks=run.get_child()))
+    except BaseException as exc:
+        run.on_chain_error(exc)
+        raise
+    run.on_chain_end(output)
+    return output
+
+
+async def _atraced(name: str, config: RunnableConfig, call: Call, body: Callable[[RunnableConfig], Awaitable[str]]) -> str:
+    """Async :func:`_traced`."""
+    if not _listened(config):
+        return await body(config)
+    run = await get_async_callback_manager_for_config(config).on_chain_start(
+        None, {"args": call[0], "kwargs": call[1]}, name=name, run_id=config.get("run_id")
+    )
+    try:
+        output = await body(patch_config(config, callbacks=run.get_child()))
+    except BaseException as exc:
+        await run.on_chain_error(exc)
+        raise
+    await run.on_chain_end(output)
+    return output
+
+
+def _guard(fn: F, policy: AttemptPolicy, collector: CorrectionSink | None) -> F:
+    """``fn`` wrapped in the attempt loop: one chain run per call, one session per run."""
+    takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
+    name = f"validate_intent[{policy.label}]"
+
+    def call_kwargs(kwargs: dict[str, Any], session: CorrectionSession) -> dict[str, Any]:
+        if takes_feedback and session.last is not None:
+            return {**kwargs, FEEDBACK_PARAM: session.last.feedback}
+        return kwargs
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> str:
+            sink = _sink(collector)
+
+            async def agenerate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
+                return require_text(await acall_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
+
+            async def abody(config: RunnableConfig) -> str:
+                return (await arun_attempts(policy, agenerate, config, sink))[0]
+
+            return await _atraced(name, _outer_config(sink), (args, kwargs), abody)
+
+        return async_wrapper  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        sink = _sink(collector)
+
+        def generate(n: int, session: CorrectionSession, cfg: RunnableConfig) -> str:
+            return require_text(call_in_config(cfg, fn, *args, **call_kwargs(kwargs, session)))
+
+        def body(config: RunnableConfig) -> str:
+            return run_attempts(policy, generate, config, sink)[0]
+
+        return _traced(name, _outer_config(sink), (args, kwargs), body)
+
+    return wrapper  # type: ignore[return-value]
+
+
 @overload
 def validate_intent(func: F) -> F: ...
 
@@ -69,6 +163,7 @@ def validate_intent(
     retries: int = ...,
     collector: CorrectionSink | None = ...,
     thresholds: Mapping[str, float] | None = ...,
+    feedback_renderer: FeedbackRenderer | None = ...,
 ) -> Callable[[F], F]: ...
 
 
@@ -79,13 +174,15 @@ def validate_intent(
     retries: int = 0,
     collector: CorrectionSink | None = None,
     thresholds: Mapping[str, float] | None = None,
+    feedback_renderer: FeedbackRenderer | None = None,
 ) -> Any:
     """Validate what a function returns against the Intent it is annotated with.
 
     On failure the function is called again (``retries`` more times). If it declares a
-    ``semantix_feedback`` parameter, retries receive the Markdown feedback there. When
-    a retry passes, the (rejected, accepted) pair goes to ``collector`` (or the default
-    collector). Model calls made inside the function inherit the run's callbacks, so a
+    ``semantix_feedback`` parameter, retries receive the Markdown feedback there
+    (written by ``feedback_renderer`` when given). When a retry passes, the (rejected,
+    accepted) pair goes to ``collector`` (or the default collector). Model calls made
+    inside the function inherit the run's callbacks and the session metadata, so a
     :class:`TrainingCollector` records the real prompt. Raises
     :class:`SemanticIntentError` when retries run out. Works on sync and async functions.
 
@@ -105,71 +202,16 @@ def validate_intent(
 
     def decorate(fn: F) -> F:
         intent = explicit or _intent_from_annotation(fn)
-        takes_feedback = FEEDBACK_PARAM in inspect.signature(fn).parameters
-
-        def call_kwargs(kwargs: dict[str, Any], session: CorrectionSession) -> dict[str, Any]:
-            if takes_feedback and session.attempts:
-                return {**kwargs, FEEDBACK_PARAM: session.attempts[-1].feedback}
-            return kwargs
-
-        def new_session(active: Judge) -> CorrectionSession:
-            return CorrectionSession(
-                [intent], judge_name=active.name, judge_model=active.model_id,
-                source="validate_intent",
-            )
-
-        if inspect.iscoroutinefunction(fn):
-
-            @functools.wraps(fn)
-            async def async_wrapper(*args: Any, **kwargs: Any) -> str:
-                from langchain_semantix.validation import default_judge
-
-                active, sink = judge or default_judge(), _sink(collector)
-                session = new_session(active)
-
-                async def agenerate(n: int, s: CorrectionSession, cfg: RunnableConfig) -> str:
-                    async def call(_: Any) -> Any:
-                        return await fn(*args, **call_kwargs(kwargs, s))
-
-                    raw = await RunnableLambda(call, name=fn.__name__).ainvoke(None, cfg)
-                    return message_text(raw)
-
-                async def body(_: Any, config: RunnableConfig) -> str:
-                    text, _v = await arun_loop(
-                        agenerate, session, judge=active, max_attempts=retries + 1,
-                        thresholds=thresholds, config=config, sink=sink,
-                    )
-                    return text
-
-                runner = RunnableLambda(body, name=f"validate_intent[{intent.__name__}]")
-                return await runner.ainvoke(None, _outer_config(sink))
-
-            return async_wrapper  # type: ignore[return-value]
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> str:
-            from langchain_semantix.validation import default_judge
-
-            active, sink = judge or default_judge(), _sink(collector)
-            session = new_session(active)
-
-            def generate(n: int, s: CorrectionSession, cfg: RunnableConfig) -> str:
-                def call(_: Any) -> Any:
-                    return fn(*args, **call_kwargs(kwargs, s))
-
-                return message_text(RunnableLambda(call, name=fn.__name__).invoke(None, cfg))
-
-            def body(_: Any, config: RunnableConfig) -> str:
-                text, _v = run_loop(
-                    generate, session, judge=active, max_attempts=retries + 1,
-                    thresholds=thresholds, config=config, sink=sink,
-                )
-                return text
-
-            runner = RunnableLambda(body, name=f"validate_intent[{intent.__name__}]")
-            return runner.invoke(None, _outer_config(sink))
-
-        return wrapper  # type: ignore[return-value]
+        # Built once per decorated function; each call only opens a session.
+        policy = AttemptPolicy(
+            [intent],
+            judge=judge,
+            thresholds=thresholds,
+            max_attempts=retries + 1,
+            feedback_renderer=feedback_renderer,
+            source="validate_intent",
+        )
+        return _guard(fn, policy, collector)
 
     if func is not None and explicit is None:
         return decorate(func)

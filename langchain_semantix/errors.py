@@ -1,22 +1,73 @@
-"""Exceptions raised by the package."""
+"""Every exception the package raises, under one base class :class:`SemantixError`.
+
+``except SemantixError`` catches them all; each also subclasses the builtin (or
+LangChain) exception callers already expect: ``SemanticIntentError`` is LangChain's
+``OutputParserException``, ``InvalidOutputError`` a ``TypeError``, ``JudgeModelError`` a
+``RuntimeError``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.exceptions import OutputParserException
 
-from langchain_semantix.judges.base import Verdict
+if TYPE_CHECKING:
+    from langchain_semantix.judges.base import Verdict
 
-__all__ = ["SemanticIntentError", "InvalidOutputError"]
-
-
-class InvalidOutputError(TypeError):
-    """The model produced something that is not text (None, bytes, only images, ...)."""
+__all__ = ["SemantixError", "SemanticIntentError", "InvalidOutputError", "JudgeModelError", "require_text"]
 
 
-class SemanticIntentError(OutputParserException):
+class SemantixError(Exception):
+    """Base class of every error raised by langchain-semantix."""
+
+
+class InvalidOutputError(SemantixError, TypeError):
+    """Something that should be text is not (None, bytes, only images, ...)."""
+
+
+class JudgeModelError(SemantixError, RuntimeError):
+    """The judge's model could not be loaded or does not fit the judge."""
+
+
+def require_text(value: object, *, what: str = "output") -> str:
+    """The text of ``value``: a ``str``, or a message / generation with text content.
+
+    The one "get text or complain" helper: anything else raises
+    :class:`InvalidOutputError` naming what was found and how to fix it.
+
+    Example:
+        >>> require_text("hello")
+        'hello'
+    """
+    if isinstance(value, str):
+        return value
+    if value is None:
+        raise InvalidOutputError(f"{what} is None: the model returned no text. Check the model call, or pass the text you want judged.")
+    if isinstance(value, (bytes, bytearray)):
+        raise InvalidOutputError(f"{what} is {type(value).__name__}, not str: decode it first, e.g. value.decode('utf-8').")
+    content = getattr(value, "content", None)
+    if content is None and hasattr(value, "text") and isinstance(value.text, str):
+        return value.text  # a Generation
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [b if isinstance(b, str) else b["text"] for b in content if _is_text_block(b)]
+        if texts or not content:
+            return "".join(texts)
+        kinds = ", ".join(str(b.get("type")) if isinstance(b, dict) else type(b).__name__ for b in content)
+        raise InvalidOutputError(f"the message has no text content to validate (content blocks: {kinds})")
+    raise InvalidOutputError(
+        f"{what} must be a str, got {type(value).__name__}. Pass the text (e.g. message.text) or a message with text content."
+    )
+
+
+def _is_text_block(block: object) -> bool:
+    return isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str))
+
+
+class SemanticIntentError(OutputParserException, SemantixError):
     """An output failed semantic validation.
 
     A LangChain ``OutputParserException``: ``llm_output`` is the rejected text,
@@ -63,33 +114,26 @@ class SemanticIntentError(OutputParserException):
         output: str,
         verdicts: Sequence[Verdict],
         feedback: str | None = None,
-        attempts: Sequence[dict[str, Any]] = (),
+        attempts: Sequence[Any] = (),
     ) -> SemanticIntentError:
         """Build the error for the failing verdicts of one output."""
         failing = [v for v in verdicts if not v.passed] or list(verdicts)
-        first = failing[0]
         return cls(
             output,
             " & ".join(v.intent or "requirement" for v in failing),
             "\n".join(v.requirement or "" for v in failing),
             score=min((v.score for v in failing if v.score is not None), default=None),
-            reason=first.reason,
+            reason=failing[0].reason if failing else None,
             verdicts=verdicts,
             feedback=feedback,
             attempts=attempts,
         )
 
     def __reduce__(self) -> Any:
-        return (
-            _rebuild,
-            (self.output, self.intent_name, self.intent_description, self.score, self.reason,
-             self.verdicts, self.feedback, self.attempts),
-        )
+        fields = (self.output, self.intent_name, self.intent_description, self.score, self.reason)
+        return (_rebuild, (*fields, self.verdicts, self.feedback, self.attempts))
 
 
 def _rebuild(*args: Any) -> SemanticIntentError:
     output, name, description, score, reason, verdicts, feedback, attempts = args
-    return SemanticIntentError(
-        output, name, description, score, reason,
-        verdicts=verdicts, feedback=feedback, attempts=attempts,
-    )
+    return SemanticIntentError(output, name, description, score, reason, verdicts=verdicts, feedback=feedback, attempts=attempts)

@@ -1,20 +1,87 @@
-"""The one place feedback for a failed attempt is written."""
+"""Feedback for a failed attempt: the Markdown text, and the one constructor of feedback turns.
+
+:func:`render_feedback` is the default *renderer*; every driver takes
+``feedback_renderer=`` to replace it with any callable of the same shape
+(:data:`FeedbackRenderer`). :func:`feedback_message` wraps the text in a human turn that
+is marked structurally (its ``name`` is :data:`FEEDBACK_NAME`), so exporters, test
+models and anything reading a conversation find feedback turns with
+:func:`is_feedback_message` instead of matching a title string.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage
 
 from langchain_semantix.judges.base import Verdict
 
-__all__ = ["render_feedback", "FEEDBACK_TITLE", "MAX_REJECTED_CHARS"]
+__all__ = [
+    "render_feedback",
+    "feedback_message",
+    "is_feedback_message",
+    "quote_block",
+    "FeedbackRenderer",
+    "FEEDBACK_NAME",
+    "FEEDBACK_TITLE",
+    "MAX_REJECTED_CHARS",
+]
 
 FEEDBACK_TITLE = "## Semantix Self-Healing Feedback"
+#: The ``name`` of every feedback turn: the structural marker.
+FEEDBACK_NAME = "semantix_feedback"
 #: How much of the rejected output is quoted back to the model.
 MAX_REJECTED_CHARS = 400
+
+#: ``renderer(output, verdicts, attempt) -> feedback text``; :func:`render_feedback` is the default.
+FeedbackRenderer = Callable[[str, Sequence[Verdict], int], str]
+
+_FENCE_RUN = re.compile(r"`+|~+")
 
 
 def _score(value: float | None) -> str:
     return "N/A" if value is None else f"{value:.4f}"
+
+
+def quote_block(text: str) -> str:
+    """``text`` in a fenced code block that nothing inside it can close.
+
+    The fence is one backtick longer than the longest run of backticks or tildes in
+    ``text`` (at least three). A Markdown fence only closes on a line of the same
+    character at least as long, so a quoted ``` or ~~~ stays inside the quote — and
+    no line inside even looks like a fence as long as the real one.
+
+    Example:
+        >>> print(quote_block("a ``` b"))
+        ````
+        a ``` b
+        ````
+    """
+    longest = max((len(run) for run in _FENCE_RUN.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
+def _failures(verdicts: Sequence[Verdict]) -> tuple[list[str], list[str]]:
+    """(the "What went wrong" lines, the requirements to meet) for the failing verdicts."""
+    lines: list[str] = []
+    requirements: list[str] = []
+    for verdict in (v for v in verdicts if not v.passed):
+        lines.append(
+            f"- **Intent:** `{verdict.intent or 'requirement'}` — score {_score(verdict.score)} (threshold {_score(verdict.threshold)})"
+        )
+        clauses = verdict.failing_clauses() if verdict.clauses else []
+        for clause in clauses:
+            marker = "must NOT hold" if clause.negated else "not met"
+            lines.append(f"  - clause `{clause.intent}` {marker}: score {_score(clause.score)} (threshold {_score(clause.threshold)})")
+            requirements.append(("NOT: " if clause.negated else "") + (clause.requirement or ""))
+        if not clauses:
+            if verdict.reason:
+                lines.append(f"  - **Judge reason:** {verdict.reason}")
+            requirements.append(verdict.requirement or "")
+    return lines, requirements
 
 
 def render_feedback(
@@ -27,8 +94,9 @@ def render_feedback(
     """Markdown telling the model why ``output`` was rejected and what is required.
 
     Only the failing intents — and, for composites, only their failing clauses — are
-    listed, each with its score against its threshold. Used by the parser, the retry
-    runnable, the decorator, the subgraph and the agent middleware alike.
+    listed, each with its score against its threshold. The rejected output is quoted
+    with :func:`quote_block`, so a draft holding code fences cannot end the quote and
+    smuggle instructions into the retry prompt.
 
     Example:
         >>> from langchain_semantix.judges import Verdict
@@ -39,38 +107,35 @@ def render_feedback(
     """
     if isinstance(verdicts, Verdict):
         verdicts = [verdicts]
-    failing = [v for v in verdicts if not v.passed]
-    lines = [FEEDBACK_TITLE, "", f"Attempt **{attempt}** failed validation.", "", "### What went wrong"]
-    requirements: list[str] = []
-    for verdict in failing:
-        lines.append(
-            f"- **Intent:** `{verdict.intent or 'requirement'}` — score {_score(verdict.score)} "
-            f"(threshold {_score(verdict.threshold)})"
-        )
-        clauses = verdict.failing_clauses() if verdict.clauses else []
-        for clause in clauses:
-            marker = "must NOT hold" if clause.negated else "not met"
-            lines.append(
-                f"  - clause `{clause.intent}` {marker}: score {_score(clause.score)} "
-                f"(threshold {_score(clause.threshold)})"
-            )
-            requirements.append(("NOT: " if clause.negated else "") + (clause.requirement or ""))
-        if not clauses:
-            if verdict.reason:
-                lines.append(f"  - **Judge reason:** {verdict.reason}")
-            requirements.append(verdict.requirement or "")
-    lines += ["", "### What is required"]
-    lines += [f"- {r.strip()}" for r in dict.fromkeys(requirements) if r.strip()]
+    wrong, requirements = _failures(verdicts)
     shown = output[:max_output_chars]
     if len(output) > max_output_chars:
         shown += f"\n... [{len(output) - max_output_chars} more characters]"
-    lines += [
-        "",
-        "### Your previous output (rejected)",
-        "```",
-        shown,
-        "```",
-        "",
-        "Please generate a new response that satisfies the requirement above.",
-    ]
+    lines = [FEEDBACK_TITLE, "", f"Attempt **{attempt}** failed validation.", "", "### What went wrong", *wrong]
+    lines += ["", "### What is required"]
+    lines += [f"- {r.strip()}" for r in dict.fromkeys(requirements) if r.strip()]
+    lines += ["", "### Your previous output (rejected)", quote_block(shown), ""]
+    lines.append("Please generate a new response that satisfies the requirement above.")
     return "\n".join(lines)
+
+
+def feedback_message(text: str, *, id: str | None = None) -> HumanMessage:
+    """The human turn that carries feedback to the model, marked with :data:`FEEDBACK_NAME`."""
+    return HumanMessage(text, name=FEEDBACK_NAME, id=id)
+
+
+def is_feedback_message(message: BaseMessage | Mapping[str, Any], *, include_unmarked: bool = False) -> bool:
+    """Whether ``message`` (a message or a ``{"role", "content", "name"}`` dict) is a feedback turn.
+
+    Feedback turns are recognised by their marker (``name`` == :data:`FEEDBACK_NAME`).
+    ``include_unmarked=True`` also accepts a user turn whose text *starts* with
+    :data:`FEEDBACK_TITLE`: records written before the marker existed, and feedback a
+    ``@validate_intent`` function put in a message itself.
+    """
+    if isinstance(message, Mapping):
+        name, role, content = message.get("name"), message.get("role"), message.get("content")
+    else:
+        name, role, content = message.name, message.type, message.content
+    if name == FEEDBACK_NAME:
+        return True
+    return include_unmarked and role in ("user", "human") and isinstance(content, str) and content.startswith(FEEDBACK_TITLE)

@@ -7,31 +7,45 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, RemoveMessage
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.messages import AIMessage, AnyMessage, RemoveMessage
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Checkpointer, RetryPolicy, interrupt
 
-from langchain_semantix._messages import message_text
-from langchain_semantix.corrections import Attempt, CorrectionSession
-from langchain_semantix.errors import SemanticIntentError
-from langchain_semantix.feedback import render_feedback
+try:  # the sync+async node LangGraph's own prebuilt agents (and create_agent) use: no extra run per call
+    from langgraph._internal._runnable import RunnableCallable as _Node
+except ImportError:  # pragma: no cover - older/newer langgraph layouts
+    from langchain_core.runnables import RunnableLambda as _Node  # type: ignore[assignment]
+from langgraph.types import Checkpointer, RetryPolicy, interrupt
+from typing_extensions import NotRequired, TypedDict
+
+from langchain_semantix._messages import messages_to_dicts
+from langchain_semantix.attempts import Attempt, AttemptPolicy, CorrectionSession
+from langchain_semantix.errors import require_text
+from langchain_semantix.events import AttemptSummary, IntentInfo, Review, ReviewDecisionType
+from langchain_semantix.feedback import FeedbackRenderer, feedback_message, is_feedback_message
 from langchain_semantix.intents import Intent
 from langchain_semantix.judges.base import Judge
-from langchain_semantix.loop import check_max_attempts
-from langchain_semantix.parser import _as_intent_list
-from langchain_semantix.validation import ajudge_intents, default_judge, judge_intents
 
-__all__ = ["create_retry_subgraph", "RetryState", "OnExhausted"]
+__all__ = [
+    "create_retry_subgraph",
+    "RetryState",
+    "OnExhausted",
+    "ReviewRequest",
+    "ReviewedAttempt",
+    "ApproveDecision",
+    "EditDecision",
+    "RejectDecision",
+    "ReviewDecision",
+]
 
 OnExhausted = Literal["raise", "best", "interrupt", "fallback"]
 _TRANSIENT_RETRY = RetryPolicy()  # LangGraph's default: retries transient errors, not ValueError/TypeError
 
 
 class RetryState(MessagesState, total=False):
-    """State of the retry subgraph. Input and output are compatible with ``MessagesState``.
+    """Output of the retry subgraph (its input is ``MessagesState``).
 
     Attributes:
         attempts: Attempts made in this run.
@@ -39,18 +53,86 @@ class RetryState(MessagesState, total=False):
         output: The final answer's text.
         verdicts: Verdicts of the latest attempt (dicts).
         history: Every attempt: output, score, reason, feedback, verdicts.
-        reviewed: ``True`` when a person approved or edited the answer after an interrupt.
+        reviewed: ``True`` when a person decided the answer after an interrupt.
     """
 
     attempts: int
     passed: bool
     output: str | None
     verdicts: list[dict[str, Any]]
-    history: list[dict[str, Any]]
+    history: list[AttemptSummary]
     reviewed: bool
+
+
+class _RunState(RetryState, total=False):
+    """The subgraph's private bookkeeping, never part of its input or output."""
+
     session_id: str
     correction_ids: list[str]
-    prompt_messages: list[dict[str, Any]]
+
+
+class ReviewedAttempt(TypedDict):
+    attempt: int
+    output: str
+    score: float | None
+    reason: str | None
+
+
+class ReviewRequest(TypedDict):
+    """The ``interrupt`` payload of ``on_exhausted="interrupt"``."""
+
+    type: Literal["semantix_review"]
+    intents: list[IntentInfo]
+    #: The draft under review: the best-scoring attempt.
+    draft: str
+    #: Same as ``draft`` (the name earlier versions used).
+    best: str
+    attempts: list[ReviewedAttempt]
+    feedback: str | None
+    allowed_decisions: list[ReviewDecisionType]
+
+
+class ApproveDecision(TypedDict):
+    """Accept the draft as the answer (a label for it, not a correction)."""
+
+    type: Literal["approve"]
+
+
+class EditDecision(TypedDict):
+    """Answer with ``content`` instead: a correction of the draft."""
+
+    type: Literal["edit"]
+    content: str
+
+
+class RejectDecision(TypedDict):
+    """Refuse the draft; answer with ``message`` or the subgraph's ``fallback_message``."""
+
+    type: Literal["reject"]
+    message: NotRequired[str]
+
+
+ReviewDecision = ApproveDecision | EditDecision | RejectDecision
+_RESUME_HELP = (
+    "resume the review with Command(resume=...) and {'type': 'approve'}, "
+    "{'type': 'edit', 'content': '...'} or {'type': 'reject', 'message': '...'} "
+    "(or the edited answer as a str)"
+)
+
+
+def _read_decision(answer: Any) -> tuple[ReviewDecisionType, str | None]:
+    """(decision, text): the edit's content, the reject's message, or None."""
+    if isinstance(answer, str) and answer.strip():
+        return "edit", answer
+    kind = answer.get("type", answer.get("action")) if isinstance(answer, Mapping) else None
+    content = answer.get("content") if isinstance(answer, Mapping) else None
+    if kind == "approve" and content is None:
+        return "approve", None
+    if kind in ("edit", "approve") and isinstance(content, str) and content.strip():
+        return "edit", content  # the old {"action": "approve", "content": ...} meant an edit
+    if kind == "reject" and isinstance(answer, Mapping) and isinstance(answer.get("message"), (str, type(None))):
+        return "reject", answer.get("message") or None
+    raise ValueError(f"{_RESUME_HELP}; got {answer!r}")
 
 
 def _last_ai(messages: Sequence[AnyMessage]) -> AIMessage:
@@ -58,6 +140,175 @@ def _last_ai(messages: Sequence[AnyMessage]) -> AIMessage:
         if isinstance(message, AIMessage):
             return message
     raise ValueError("the retry subgraph found no AI message to validate")
+
+
+def _best(history: Sequence[AttemptSummary]) -> AttemptSummary:
+    return max(history, key=lambda h: -1.0 if h["score"] is None else h["score"])
+
+
+class _Nodes:
+    """The subgraph's nodes, sharing one :class:`AttemptPolicy` built with the graph."""
+
+    def __init__(
+        self, model: Runnable[Any, Any], policy: AttemptPolicy, *, on_exhausted: OnExhausted, fallback_message: str, keep_history: bool
+    ) -> None:
+        self.model, self.policy = model, policy
+        self.on_exhausted, self.fallback_message, self.keep_history = on_exhausted, fallback_message, keep_history
+
+    # -- generate ----------------------------------------------------------------------
+
+    @staticmethod
+    def _run(state: _RunState) -> dict[str, Any]:
+        """The bookkeeping for this call: a retry continues the run (the prompt ends with
+        the feedback turn validate added); anything else starts a new run."""
+        messages = state["messages"]
+        if messages and is_feedback_message(messages[-1]) and state.get("session_id"):
+            return {"attempts": state["attempts"] + 1, "session_id": state["session_id"]}
+        return {
+            "attempts": 1,
+            "session_id": uuid.uuid4().hex,
+            "passed": False,
+            "output": None,
+            "verdicts": [],
+            "history": [],
+            "reviewed": False,
+            "correction_ids": [],
+        }
+
+    def _call(self, state: _RunState, config: RunnableConfig) -> tuple[dict[str, Any], RunnableConfig]:
+        run = self._run(state)
+        return run, self.policy.session(run["session_id"]).model_config(config, run["attempts"])
+
+    @staticmethod
+    def _draft(response: Any, run: dict[str, Any]) -> dict[str, Any]:
+        message = response if isinstance(response, AIMessage) else AIMessage(require_text(response))
+        require_text(message)
+        if message.id is None:
+            message = message.model_copy(update={"id": f"semantix-draft-{uuid.uuid4().hex}"})
+        return {"messages": [message], **run}
+
+    def generate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        run, cfg = self._call(state, config)
+        return self._draft(self.model.invoke(state["messages"], cfg), run)
+
+    async def agenerate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        run, cfg = self._call(state, config)
+        return self._draft(await self.model.ainvoke(state["messages"], cfg), run)
+
+    # -- validate (and feedback) ---------------------------------------------------------
+
+    def _open(self, state: _RunState) -> tuple[CorrectionSession, AIMessage, float]:
+        return self.policy.session(state["session_id"], state["history"]), _last_ai(state["messages"]), time.perf_counter()
+
+    def _judged(self, state: _RunState, session: CorrectionSession, attempt: Attempt, draft: AIMessage) -> dict[str, Any]:
+        get_stream_writer()(session.attempt_event(attempt))
+        previous = state.get("correction_ids", [])
+        update: dict[str, Any] = {
+            "verdicts": [v.model_dump(exclude_none=True) for v in attempt.verdicts],
+            "history": session.attempts,
+            "passed": attempt.passed,
+        }
+        if attempt.passed:
+            session.sent_messages[attempt.number] = messages_to_dicts([m for m in state["messages"] if m.id != draft.id])
+            update["output"] = attempt.output
+            if not self.keep_history:
+                update |= {"messages": [RemoveMessage(id=i) for i in previous], "correction_ids": []}
+        elif attempt.number < self.policy.max_attempts:
+            note = feedback_message(attempt.feedback or "", id=f"semantix-feedback-{uuid.uuid4().hex}")
+            assert draft.id is not None and note.id is not None
+            if self.keep_history:
+                update |= {"messages": [note], "correction_ids": [*previous, draft.id, note.id]}
+            else:
+                stale = [RemoveMessage(id=i) for i in previous]
+                update |= {"messages": [*stale, note], "correction_ids": [draft.id, note.id]}
+        return update
+
+    def validate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        session, draft, started = self._open(state)
+        attempt = self.policy.check(session, require_text(draft), config, started)
+        update = self._judged(state, session, attempt, draft)
+        if attempt.passed:
+            self.policy.finish(session, True, config)
+        return update
+
+    async def avalidate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        session, draft, started = self._open(state)
+        attempt = await self.policy.acheck(session, require_text(draft), config, started)
+        update = self._judged(state, session, attempt, draft)
+        if attempt.passed:
+            await self.policy.afinish(session, True, config)
+        return update
+
+    def route(self, state: _RunState) -> str:
+        if state.get("passed"):
+            return END
+        return "generate" if state["attempts"] < self.policy.max_attempts else "exhausted"
+
+    # -- exhausted -----------------------------------------------------------------------
+
+    def exhausted(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        session = self.policy.session(state["session_id"], state["history"])
+        drafts = dict.fromkeys([*state.get("correction_ids", []), _last_ai(state["messages"]).id])
+        cleanup: list[Any] = [] if self.keep_history else [RemoveMessage(id=i) for i in drafts if i]
+        if self.on_exhausted == "interrupt":
+            content, passed = self._review(state, session, drafts, config)
+            return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": passed, "reviewed": True, "correction_ids": []}
+        self.policy.finish(session, False, config)
+        if self.on_exhausted == "raise":
+            raise session.error()
+        content = _best(state["history"])["output"] if self.on_exhausted == "best" else self.fallback_message
+        return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": False, "correction_ids": []}
+
+    def _review(self, state: _RunState, session: CorrectionSession, drafts: Mapping[Any, None], config: RunnableConfig) -> tuple[str, bool]:
+        """Ask a person (``interrupt``); report their decision; return (answer, passed)."""
+        history = state["history"]
+        best = _best(history)
+        request: ReviewRequest = {
+            "type": "semantix_review",
+            "intents": self.policy.intent_info,
+            "draft": best["output"],
+            "best": best["output"],
+            "attempts": [{"attempt": h["attempt"], "output": h["output"], "score": h["score"], "reason": h["reason"]} for h in history],
+            "feedback": history[-1]["feedback"],
+            "allowed_decisions": ["approve", "edit", "reject"],
+        }
+        decision, text = _read_decision(interrupt(request))
+        if decision == "edit" and text is not None and text.strip() == best["output"].strip():
+            decision, text = "approve", None  # an "edit" that changes nothing approves the draft: no pair
+        review: Review = {
+            "decision": decision,
+            "draft": best["output"],
+            "content": text if decision == "edit" else None,
+            "intents": self.policy.intent_info,
+        }
+        if decision == "approve":
+            self.policy.finish(session, True, config, review=review)
+            return best["output"], True
+        if decision == "reject":
+            self.policy.finish(session, False, config, review=review)
+            return text or self.fallback_message, False
+        assert text is not None
+        edit = len(history) + 1
+        # The reviewed draft is listed just before the edit, so it is the pair's rejected side.
+        session.attempts = [*(h for h in history if h is not best), best, _human_attempt(edit, text)]
+        prompt = [m for m in state["messages"] if m.id not in drafts]
+        session.sent_messages[edit] = messages_to_dicts(prompt)
+        self.policy.finish(session, True, config, accepted=edit, review=review, source="human_review")
+        return text, True
+
+
+def _human_attempt(number: int, text: str) -> AttemptSummary:
+    return {
+        "attempt": number,
+        "output": text,
+        "passed": True,
+        "score": None,
+        "reason": "edited by a person",
+        "feedback": None,
+        "threshold": None,
+        "latency_ms": 0.0,
+        "verdicts": [],
+    }
 
 
 def create_retry_subgraph(
@@ -73,8 +324,9 @@ def create_retry_subgraph(
     retry_policy: RetryPolicy | None = _TRANSIENT_RETRY,
     checkpointer: Checkpointer = None,
     name: str = "semantix_retry",
+    feedback_renderer: FeedbackRenderer | None = None,
 ) -> CompiledStateGraph:
-    """Build a compiled graph: generate -> validate -> (pass: end | fail: feedback -> generate).
+    """Build a compiled graph: generate -> validate -> (pass: end | fail: feedback turn -> generate).
 
     Args:
         model: A chat model, or any Runnable from messages to an AIMessage or text
@@ -84,14 +336,25 @@ def create_retry_subgraph(
         max_attempts: Generations before ``on_exhausted`` applies (>= 1).
         thresholds: Per-intent pass marks, e.g. from ``load_thresholds``.
         on_exhausted: ``"raise"`` a :class:`SemanticIntentError` listing every attempt;
-            return the ``"best"``-scoring attempt; ``"interrupt"`` for human review
-            (resume with ``Command(resume={"action": "approve"})`` or
-            ``{"action": "edit", "content": "..."}``; needs a checkpointer); or answer
-            with ``fallback_message``.
+            return the ``"best"``-scoring attempt; ``"interrupt"`` for human review; or
+            answer with ``fallback_message``.
         keep_history: Keep every rejected draft and feedback message. By default only
             the latest correction is in the prompt, and none remain once it passes.
         retry_policy: LangGraph retry for *transient* model/judge errors only;
             validation failures are never retried by it.
+        feedback_renderer: ``renderer(output, verdicts, attempt) -> str`` for the
+            feedback turn; defaults to :func:`~langchain_semantix.feedback.render_feedback`.
+
+    The input is ``MessagesState``; the output adds ``passed``, ``attempts``,
+    ``output``, ``verdicts``, ``history`` and ``reviewed`` (:class:`RetryState`).
+
+    Human review (``on_exhausted="interrupt"``, needs a checkpointer): the interrupt's
+    value is a :class:`ReviewRequest`; resume with ``Command(resume=...)`` and
+    ``{"type": "approve"}`` (the draft is the answer), ``{"type": "edit", "content":
+    "..."}`` (the edit is the answer, recorded as a correction) or ``{"type": "reject",
+    "message": "..."}`` (the message, or ``fallback_message``, is the answer, with
+    ``passed=False``). The decision reaches collectors in the outcome's ``review``
+    entry (see :mod:`langchain_semantix.events`).
 
     Every attempt is written to the custom stream (``stream_mode="custom"``) as
     ``{"type": "semantix_attempt", "intent", "attempt", "score", "threshold", "passed",
@@ -104,176 +367,21 @@ def create_retry_subgraph(
             result = graph.invoke({"messages": [("human", "Decline the gala invite")]})
             result["messages"][-1].content, result["attempts"], result["passed"]
     """
-    intents = _as_intent_list(intent)
-    max_attempts = check_max_attempts(max_attempts)
+    policy = AttemptPolicy(
+        intent, judge=judge, thresholds=thresholds, max_attempts=max_attempts, feedback_renderer=feedback_renderer, source="retry_subgraph"
+    )
     if on_exhausted not in ("raise", "best", "interrupt", "fallback"):
         raise ValueError(f"on_exhausted must be raise, best, interrupt or fallback, got {on_exhausted!r}")
     if not isinstance(model, Runnable):
         raise TypeError(f"model must be a chat model or Runnable, got {type(model).__name__}")
+    nodes = _Nodes(model, policy, on_exhausted=on_exhausted, fallback_message=fallback_message, keep_history=keep_history)
 
-    def active_judge() -> Judge:
-        return judge or default_judge()
-
-    def session_for(state: RetryState) -> CorrectionSession:
-        j = active_judge()
-        session = CorrectionSession(
-            intents, judge_name=j.name, judge_model=j.model_id, source="retry_subgraph",
-            id=state.get("session_id") or uuid.uuid4().hex,
-        )
-        session.attempts = [Attempt.from_summary(h) for h in state.get("history", [])]
-        if state.get("prompt_messages") and session.attempts:
-            session.sent_messages[session.attempts[-1].number] = state["prompt_messages"]
-        return session
-
-    # -- nodes ---------------------------------------------------------------------------
-
-    def start(state: RetryState) -> dict[str, Any]:
-        return {
-            "attempts": 0, "passed": False, "output": None, "verdicts": [], "history": [],
-            "reviewed": False, "session_id": uuid.uuid4().hex, "correction_ids": [],
-        }
-
-    def _generated(state: RetryState, response: Any, n: int) -> dict[str, Any]:
-        text = message_text(response)
-        message = response if isinstance(response, AIMessage) else AIMessage(text)
-        if message.id is None:
-            message = message.model_copy(update={"id": f"semantix-draft-{uuid.uuid4().hex}"})
-        return {"messages": [message], "attempts": n}
-
-    def _model_input(state: RetryState, config: RunnableConfig) -> tuple[int, Any, RunnableConfig]:
-        n = state.get("attempts", 0) + 1
-        cfg = session_for(state).model_config(config, n)
-        return n, state["messages"], cfg
-
-    def generate(state: RetryState, config: RunnableConfig) -> dict[str, Any]:
-        n, messages, cfg = _model_input(state, config)
-        return _generated(state, model.invoke(messages, cfg), n)
-
-    async def agenerate(state: RetryState, config: RunnableConfig) -> dict[str, Any]:
-        n, messages, cfg = _model_input(state, config)
-        return _generated(state, await model.ainvoke(messages, cfg), n)
-
-    def _judged(state: RetryState, verdicts: list[Any], started: float) -> tuple[CorrectionSession, Attempt, dict[str, Any]]:
-        from langchain_semantix._messages import messages_to_dicts
-
-        session = session_for(state)
-        n = state["attempts"]
-        draft = _last_ai(state["messages"])
-        attempt = Attempt(n, message_text(draft), verdicts, latency_ms=(time.perf_counter() - started) * 1000)
-        if not attempt.passed:
-            attempt.feedback = render_feedback(attempt.output, verdicts, n)
-        session.add(attempt)
-        sent = messages_to_dicts([m for m in state["messages"] if m.id != draft.id])
-        session.sent_messages[n] = sent
-        update: dict[str, Any] = {
-            "verdicts": [v.model_dump(exclude_none=True) for v in verdicts],
-            "history": [*state.get("history", []), attempt.summary()],
-            "prompt_messages": sent,
-            "passed": attempt.passed,
-        }
-        if attempt.passed:
-            update["output"] = attempt.output
-            if not keep_history:
-                update["messages"] = [RemoveMessage(id=i) for i in state.get("correction_ids", [])]
-                update["correction_ids"] = []
-        get_stream_writer()(session.attempt_event(attempt))
-        return session, attempt, update
-
-    def validate(state: RetryState, config: RunnableConfig) -> dict[str, Any]:
-        started = time.perf_counter()
-        text = message_text(_last_ai(state["messages"]))
-        verdicts = judge_intents(active_judge(), [text], intents, thresholds)[0]
-        session, attempt, update = _judged(state, verdicts, started)
-        session.emit(session.attempt_event(attempt), config)
-        if attempt.passed:
-            session.emit(session.outcome(passed=True), config)
-        return update
-
-    async def avalidate(state: RetryState, config: RunnableConfig) -> dict[str, Any]:
-        started = time.perf_counter()
-        text = message_text(_last_ai(state["messages"]))
-        verdicts = (await ajudge_intents(active_judge(), [text], intents, thresholds))[0]
-        session, attempt, update = _judged(state, verdicts, started)
-        await session.aemit(session.attempt_event(attempt), config)
-        if attempt.passed:
-            await session.aemit(session.outcome(passed=True), config)
-        return update
-
-    def feedback(state: RetryState) -> dict[str, Any]:
-        last = state["history"][-1]
-        draft = _last_ai(state["messages"])
-        note = HumanMessage(last["feedback"], id=f"semantix-feedback-{uuid.uuid4().hex}")
-        previous = state.get("correction_ids", [])
-        if keep_history:
-            return {"messages": [note], "correction_ids": [*previous, draft.id, note.id]}
-        return {
-            "messages": [RemoveMessage(id=i) for i in previous] + [note],
-            "correction_ids": [draft.id, note.id],
-        }
-
-    def route(state: RetryState) -> str:
-        if state.get("passed"):
-            return END
-        return "feedback" if state["attempts"] < max_attempts else "exhausted"
-
-    def exhausted(state: RetryState, config: RunnableConfig) -> dict[str, Any]:
-        session = session_for(state)
-        history = state["history"]
-        best = max(history, key=lambda h: -1.0 if h["score"] is None else h["score"])
-        drafts = list(dict.fromkeys([*state.get("correction_ids", []), _last_ai(state["messages"]).id]))
-        cleanup: list[Any] = [] if keep_history else [RemoveMessage(id=i) for i in drafts if i]
-        if on_exhausted == "interrupt":
-            answer = interrupt(
-                {
-                    "type": "semantix_review",
-                    "intents": [i.__name__ for i in intents],
-                    "attempts": [{k: h[k] for k in ("attempt", "output", "score", "reason")} for h in history],
-                    "best": best["output"],
-                    "feedback": history[-1]["feedback"],
-                    "resume_with": {"action": "approve | edit", "content": "edited answer (for edit)"},
-                }
-            )
-            content = _review_answer(answer, best["output"])
-            reviewed = {"attempt": len(history) + 1, "output": content, "passed": True, "score": None,
-                        "reason": "approved by a person", "feedback": None, "threshold": None,
-                        "latency_ms": 0.0, "verdicts": []}
-            payload = session.outcome(passed=True)
-            payload["attempts"] = [*history, reviewed]
-            payload["source"] = "human_review"
-            session.emit(payload, config)
-            return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": True, "reviewed": True, "correction_ids": []}
-        session.emit(session.outcome(passed=False), config)
-        if on_exhausted == "raise":
-            last = session.attempts[-1]
-            raise SemanticIntentError.from_verdicts(last.output, last.verdicts, last.feedback, attempts=history)
-        content = best["output"] if on_exhausted == "best" else fallback_message
-        return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": False, "correction_ids": []}
-
-    builder = StateGraph(RetryState)
-    builder.add_node("start", start)
-    builder.add_node("generate", RunnableLambda(generate, afunc=agenerate, name="generate"), retry_policy=retry_policy)
-    builder.add_node("validate", RunnableLambda(validate, afunc=avalidate, name="validate"), retry_policy=retry_policy)
-    builder.add_node("feedback", feedback)
-    builder.add_node("exhausted", exhausted)
-    builder.add_edge(START, "start")
-    builder.add_edge("start", "generate")
+    builder = StateGraph(_RunState, input_schema=MessagesState, output_schema=RetryState)
+    builder.add_node("generate", _Node(nodes.generate, nodes.agenerate, name="generate"), retry_policy=retry_policy)
+    builder.add_node("validate", _Node(nodes.validate, nodes.avalidate, name="validate"), retry_policy=retry_policy)
+    builder.add_node("exhausted", nodes.exhausted)
+    builder.add_edge(START, "generate")
     builder.add_edge("generate", "validate")
-    builder.add_conditional_edges("validate", route, ["feedback", "exhausted", END])
-    builder.add_edge("feedback", "generate")
+    builder.add_conditional_edges("validate", nodes.route, ["generate", "exhausted", END])
     builder.add_edge("exhausted", END)
     return builder.compile(checkpointer=checkpointer, name=name)
-
-
-def _review_answer(answer: Any, best: str) -> str:
-    if isinstance(answer, str):
-        return answer
-    if isinstance(answer, Mapping):
-        action = answer.get("action", "approve")
-        if action == "approve":
-            return str(answer.get("content") or best)
-        if action == "edit" and isinstance(answer.get("content"), str) and answer["content"].strip():
-            return str(answer["content"])
-    raise ValueError(
-        "resume the review with {'action': 'approve'} or {'action': 'edit', 'content': '...'} "
-        f"(or the edited answer as a str), got {answer!r}"
-    )

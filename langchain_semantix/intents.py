@@ -9,9 +9,9 @@ by clause, and the clause verdicts are combined (min / max / 1 - score).
 from __future__ import annotations
 
 import inspect
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
-__all__ = ["Intent", "AllOf", "AnyOf", "Not", "leaf_intents", "intent_name"]
+__all__ = ["Intent", "AllOf", "AnyOf", "Not", "leaf_intents", "intent_name", "as_intent_list"]
 
 CompositionKind = Literal["all", "any", "not"]
 
@@ -112,10 +112,16 @@ def _check_threshold(value: object, name: str) -> None:
 
 def _check_intent_class(obj: object) -> type[Intent]:
     if not (isinstance(obj, type) and issubclass(obj, Intent)) or obj is Intent:
-        raise TypeError(
-            f"expected an Intent subclass with a docstring requirement, got {obj!r}"
-        )
+        raise TypeError(f"expected an Intent subclass with a docstring requirement, got {obj!r}")
     return obj
+
+
+def as_intent_list(value: object) -> list[type[Intent]]:
+    """One Intent class or a sequence of them, as a non-empty list (checked)."""
+    items = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError("pass at least one Intent")
+    return [_check_intent_class(item) for item in items]
 
 
 def _compose(kind: CompositionKind, children: tuple[type[Intent], ...]) -> type[Intent]:
@@ -130,9 +136,9 @@ def _compose(kind: CompositionKind, children: tuple[type[Intent], ...]) -> type[
         "__doc__": None,
         "__module__": __name__,
     }
-    composite = _IntentMeta(name, (Intent,), namespace)
+    composite = cast("type[Intent]", _IntentMeta(name, (Intent,), namespace))
     composite.__doc__ = composite.description()
-    return composite  # type: ignore[return-value]
+    return composite
 
 
 def AllOf(*intents: type[Intent]) -> type[Intent]:  # noqa: N802 - reads as a type constructor

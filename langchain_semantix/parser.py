@@ -8,26 +8,15 @@ from typing import Any
 from langchain_core.output_parsers import BaseOutputParser
 from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.runnables import RunnableConfig
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
-from langchain_semantix._messages import message_text
-from langchain_semantix.errors import SemanticIntentError
-from langchain_semantix.feedback import render_feedback
-from langchain_semantix.intents import Intent
-from langchain_semantix.judges.base import Judge, Verdict, check_text
-from langchain_semantix.validation import ajudge_intents, default_judge, judge_intents
+from langchain_semantix.errors import SemanticIntentError, require_text
+from langchain_semantix.feedback import FeedbackRenderer, render_feedback
+from langchain_semantix.intents import Intent, as_intent_list
+from langchain_semantix.judges.base import Judge, Verdict
+from langchain_semantix.scoring import IntentScorer
 
 __all__ = ["IntentParser"]
-
-
-def _as_intent_list(value: Any) -> list[type[Intent]]:
-    items = list(value) if isinstance(value, (list, tuple)) else [value]
-    if not items:
-        raise ValueError("IntentParser needs at least one Intent")
-    for item in items:
-        if not (isinstance(item, type) and issubclass(item, Intent)) or item is Intent:
-            raise TypeError(f"expected an Intent subclass, got {item!r}")
-    return items
 
 
 class IntentParser(BaseOutputParser[str]):
@@ -44,6 +33,8 @@ class IntentParser(BaseOutputParser[str]):
         judge: Defaults to :class:`NLIJudge` on its default model.
         thresholds: Per-intent pass marks (e.g. from ``load_thresholds(path)``) that
             override the classes' ``threshold``.
+        feedback_renderer: ``renderer(output, verdicts, attempt) -> str`` writing the
+            ``observation``; defaults to :func:`~langchain_semantix.feedback.render_feedback`.
 
     Example:
         .. code-block:: python
@@ -60,6 +51,8 @@ class IntentParser(BaseOutputParser[str]):
     intents: list[type[Intent]]
     judge: Judge | None = None
     thresholds: dict[str, float] | None = Field(default=None)
+    feedback_renderer: FeedbackRenderer | None = None
+    _scorer: IntentScorer | None = PrivateAttr(default=None)
 
     def __init__(
         self,
@@ -69,21 +62,29 @@ class IntentParser(BaseOutputParser[str]):
     ) -> None:
         if intent is not None:
             kwargs["intents"] = intent
-        super().__init__(judge=judge, **kwargs)
+        super().__init__(judge=judge, **kwargs)  # type: ignore[call-arg]  # pydantic fields
 
     @field_validator("intents", mode="before")
     @classmethod
     def _check_intents(cls, value: Any) -> list[type[Intent]]:
-        return _as_intent_list(value)
+        return as_intent_list(value)
 
     @property
     def _type(self) -> str:
         return "semantix_intent"
 
     @property
+    def scorer(self) -> IntentScorer:
+        """The scorer for these intents, judge and thresholds (built once)."""
+        scorer = self._scorer
+        if scorer is None or scorer._judge is not self.judge or scorer.thresholds != (self.thresholds or None):
+            scorer = self._scorer = IntentScorer(self.intents, self.judge, self.thresholds)
+        return scorer
+
+    @property
     def active_judge(self) -> Judge:
         """The judge in use (the default NLI judge when none was given)."""
-        return self.judge or default_judge()
+        return self.scorer.judge
 
     def get_format_instructions(self) -> str:
         requirements = "\n".join(f"- {i.description()}" for i in self.intents)
@@ -92,21 +93,20 @@ class IntentParser(BaseOutputParser[str]):
     def _outcome(self, text: str, verdicts: list[Verdict]) -> str:
         if all(v.passed for v in verdicts):
             return text
-        feedback = render_feedback(text, verdicts, attempt=1)
+        feedback = (self.feedback_renderer or render_feedback)(text, verdicts, 1)
         raise SemanticIntentError.from_verdicts(text, verdicts, feedback)
 
     def validate_text(self, text: str) -> list[Verdict]:
         """The verdicts for ``text`` (one per intent), without raising."""
-        return judge_intents(self.active_judge, [check_text(text)], self.intents, self.thresholds)[0]
+        return self.scorer.score([require_text(text)])[0]
 
     def parse(self, text: str) -> str:
-        text = check_text(text)
+        text = require_text(text)
         return self._outcome(text, self.validate_text(text))
 
     async def aparse(self, text: str) -> str:
-        text = check_text(text)
-        verdicts = (await ajudge_intents(self.active_judge, [text], self.intents, self.thresholds))[0]
-        return self._outcome(text, verdicts)
+        text = require_text(text)
+        return self._outcome(text, (await self.scorer.ascore([text]))[0])
 
     @staticmethod
     def _text_of(result: list[Generation]) -> str:
@@ -114,7 +114,7 @@ class IntentParser(BaseOutputParser[str]):
             raise ValueError("IntentParser got no generations to parse")
         generation = result[0]
         if isinstance(generation, ChatGeneration):
-            return message_text(generation.message)
+            return require_text(generation.message)
         return generation.text
 
     def parse_result(self, result: list[Generation], *, partial: bool = False) -> str:
@@ -124,13 +124,11 @@ class IntentParser(BaseOutputParser[str]):
         return await self.aparse(self._text_of(result))
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
-        return self._call_with_config(
-            lambda value: self.parse(message_text(value)), input, config, run_type="parser"
-        )
+        return self._call_with_config(lambda value: self.parse(require_text(value)), input, config, run_type="parser")
 
     async def ainvoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
         async def run(value: Any) -> str:
-            return await self.aparse(message_text(value))
+            return await self.aparse(require_text(value))
 
         return await self._acall_with_config(run, input, config, run_type="parser")
 
@@ -140,16 +138,14 @@ class IntentParser(BaseOutputParser[str]):
         live, texts = [], []
         for i, value in enumerate(inputs):
             try:
-                texts.append(check_text(message_text(value)))
+                texts.append(require_text(value))
                 live.append(i)
                 outcomes.append("")
             except Exception as exc:  # one bad input must not sink the others
                 outcomes.append(exc)
         return outcomes, live, texts
 
-    def _settle(
-        self, outcomes: list[str | Exception], live: list[int], texts: list[str], verdicts: Any
-    ) -> list[str | Exception]:
+    def _settle(self, outcomes: list[str | Exception], live: list[int], texts: list[str], verdicts: Any) -> list[str | Exception]:
         for i, text, judged in zip(live, texts, verdicts):
             try:
                 outcomes[i] = self._outcome(text, judged)
@@ -159,16 +155,12 @@ class IntentParser(BaseOutputParser[str]):
 
     def _batch_parse(self, inputs: list[Any]) -> list[str | Exception]:
         outcomes, live, texts = self._batch_outcomes(inputs)
-        verdicts = judge_intents(self.active_judge, texts, self.intents, self.thresholds) if texts else []
+        verdicts = self.scorer.score(texts) if texts else []
         return self._settle(outcomes, live, texts, verdicts)
 
     async def _abatch_parse(self, inputs: list[Any]) -> list[str | Exception]:
         outcomes, live, texts = self._batch_outcomes(inputs)
-        verdicts = (
-            await ajudge_intents(self.active_judge, texts, self.intents, self.thresholds)
-            if texts
-            else []
-        )
+        verdicts = await self.scorer.ascore(texts) if texts else []
         return self._settle(outcomes, live, texts, verdicts)
 
     def batch(
@@ -180,9 +172,7 @@ class IntentParser(BaseOutputParser[str]):
         **kwargs: Any,
     ) -> list[str]:
         """Validate many outputs with one judge pass."""
-        return self._batch_with_config(
-            self._batch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser"
-        )
+        return self._batch_with_config(self._batch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser")
 
     async def abatch(
         self,
@@ -193,6 +183,4 @@ class IntentParser(BaseOutputParser[str]):
         **kwargs: Any,
     ) -> list[str]:
         """Async :meth:`batch`."""
-        return await self._abatch_with_config(
-            self._abatch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser"
-        )
+        return await self._abatch_with_config(self._abatch_parse, inputs, config, return_exceptions=return_exceptions, run_type="parser")

@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializable
-from langchain_core.runnables.config import patch_config
-from pydantic import ConfigDict, field_validator
+from langchain_core.runnables.config import merge_configs, patch_config
+from pydantic import ConfigDict, PrivateAttr, field_validator
 
-from langchain_semantix._messages import message_text, to_messages
-from langchain_semantix.corrections import CorrectionSession, CorrectionSink
-from langchain_semantix.intents import Intent
+from langchain_semantix._messages import to_messages
+from langchain_semantix.attempts import AttemptPolicy, CorrectionSession, arun_attempts, check_max_attempts, run_attempts
+from langchain_semantix.errors import require_text
+from langchain_semantix.events import CorrectionSink
+from langchain_semantix.feedback import FeedbackRenderer
+from langchain_semantix.intents import Intent, as_intent_list
 from langchain_semantix.judges.base import Judge
-from langchain_semantix.loop import arun_loop, check_max_attempts, run_loop
-from langchain_semantix.parser import _as_intent_list
-from langchain_semantix.validation import default_judge
 
 __all__ = ["IntentRetry", "with_intent_retry"]
 
@@ -43,72 +44,63 @@ class IntentRetry(RunnableSerializable[Any, str]):
     #: Keep every rejected draft and feedback in the retry prompt (default: only the latest).
     keep_history: bool = False
     collector: Any = None
+    feedback_renderer: FeedbackRenderer | None = None
+    _policy: AttemptPolicy | None = PrivateAttr(default=None)
 
     @field_validator("intents", mode="before")
     @classmethod
     def _check_intents(cls, value: Any) -> list[type[Intent]]:
-        return _as_intent_list(value)
+        return as_intent_list(value)
 
     @field_validator("max_attempts")
     @classmethod
     def _check_attempts(cls, value: int) -> int:
         return check_max_attempts(value)
 
-    def _session(self) -> CorrectionSession:
-        judge = self.judge or default_judge()
-        return CorrectionSession(
-            self.intents, judge_name=judge.name, judge_model=judge.model_id, source="intent_retry"
-        )
+    @property
+    def policy(self) -> AttemptPolicy:
+        """The attempt policy (built on first use, then reused by every call)."""
+        if self._policy is None:
+            self._policy = AttemptPolicy(
+                self.intents,
+                judge=self.judge,
+                thresholds=self.thresholds,
+                max_attempts=self.max_attempts,
+                feedback_renderer=self.feedback_renderer,
+                source="intent_retry",
+            )
+        return self._policy
 
-    def _prompt(self, base: list[BaseMessage], session: CorrectionSession) -> list[BaseMessage]:
-        corrections: list[BaseMessage] = []
-        failed = session.attempts if self.keep_history else session.attempts[-1:]
-        for attempt in failed:
-            corrections += [AIMessage(attempt.output), HumanMessage(attempt.feedback or "")]
-        return base + corrections
+    def _prompt(self, base: list[BaseMessage], n: int, session: CorrectionSession) -> list[BaseMessage]:
+        messages = base + session.corrections(keep_history=self.keep_history)
+        session.note_sent(n, messages)
+        return messages
 
     def _sink(self) -> CorrectionSink | None:
         return self.collector if isinstance(self.collector, CorrectionSink) else None
 
-    def _invoke(self, input: Any, config: RunnableConfig, run_manager: Any) -> str:
-        base = to_messages(input)
+    def _child(self, config: RunnableConfig, run_manager: Any) -> RunnableConfig:
+        # A collector passed as collector= also sees the model calls (real prompt, model, run id).
         child = patch_config(config, callbacks=run_manager.get_child())
+        if isinstance(self.collector, BaseCallbackHandler):
+            child = merge_configs(child, {"callbacks": [self.collector]})
+        return child
+
+    def _invoke(self, input: Any, run_manager: Any, config: RunnableConfig) -> str:
+        base = to_messages(input)
 
         def generate(n: int, session: CorrectionSession, model_config: RunnableConfig) -> str:
-            messages = self._prompt(base, session)
-            session.note_sent(n, messages)
-            return message_text(self.bound.invoke(messages, model_config))
+            return require_text(self.bound.invoke(self._prompt(base, n, session), model_config))
 
-        text, _ = run_loop(
-            generate,
-            self._session(),
-            judge=self.judge or default_judge(),
-            max_attempts=self.max_attempts,
-            thresholds=self.thresholds,
-            config=child,
-            sink=self._sink(),
-        )
-        return text
+        return run_attempts(self.policy, generate, self._child(config, run_manager), self._sink())[0]
 
-    async def _ainvoke(self, input: Any, config: RunnableConfig, run_manager: Any) -> str:
+    async def _ainvoke(self, input: Any, run_manager: Any, config: RunnableConfig) -> str:
         base = to_messages(input)
-        child = patch_config(config, callbacks=run_manager.get_child())
 
         async def agenerate(n: int, session: CorrectionSession, model_config: RunnableConfig) -> str:
-            messages = self._prompt(base, session)
-            session.note_sent(n, messages)
-            return message_text(await self.bound.ainvoke(messages, model_config))
+            return require_text(await self.bound.ainvoke(self._prompt(base, n, session), model_config))
 
-        text, _ = await arun_loop(
-            agenerate,
-            self._session(),
-            judge=self.judge or default_judge(),
-            max_attempts=self.max_attempts,
-            thresholds=self.thresholds,
-            config=child,
-            sink=self._sink(),
-        )
-        return text
+        return (await arun_attempts(self.policy, agenerate, self._child(config, run_manager), self._sink()))[0]
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
         return self._call_with_config(self._invoke, input, config, run_type="chain")
@@ -126,6 +118,7 @@ def with_intent_retry(
     thresholds: dict[str, float] | None = None,
     keep_history: bool = False,
     collector: CorrectionSink | None = None,
+    feedback_renderer: FeedbackRenderer | None = None,
 ) -> IntentRetry:
     """Wrap a chat model (or any messages -> message runnable) in a healing retry loop.
 
@@ -137,10 +130,11 @@ def with_intent_retry(
     """
     return IntentRetry(
         bound=model,
-        intents=intent,
+        intents=as_intent_list(intent),
         judge=judge,
         max_attempts=max_attempts,
         thresholds=thresholds,
         keep_history=keep_history,
         collector=collector,
+        feedback_renderer=feedback_renderer,
     )

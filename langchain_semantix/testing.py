@@ -23,7 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
-from langchain_semantix.feedback import FEEDBACK_TITLE
+from langchain_semantix.feedback import is_feedback_message
 from langchain_semantix.judges.base import Judge, Verdict, check_text
 
 __all__ = ["KeywordJudge", "ScriptedChatModel", "user_prompt"]
@@ -36,7 +36,6 @@ class KeywordJudge(Judge):
 
     Score is 0.05 with a fail word, 0.95 without (case-insensitive). With
     ``pass_words`` set, an output must also contain one of them to pass (else 0.3).
-    ``requirement_words`` restricts a fail word to requirements that mention a key.
     """
 
     name: ClassVar[str] = "keyword"
@@ -57,9 +56,7 @@ class KeywordJudge(Judge):
     def model_id(self) -> str | None:
         return "keywords"
 
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         self.calls += 1
         text = check_text(output).lower()
         check_text(intent_description, what="intent_description")
@@ -87,7 +84,7 @@ class KeywordJudge(Judge):
 def user_prompt(messages: Sequence[BaseMessage]) -> str:
     """The last human message that is not judge feedback (the real request)."""
     for message in reversed(messages):
-        if message.type == "human" and FEEDBACK_TITLE not in message.text:
+        if message.type == "human" and not is_feedback_message(message, include_unmarked=True):
             return message.text
     return ""
 
@@ -121,7 +118,7 @@ class ScriptedChatModel(BaseChatModel):
         return {"model_name": self.model_name}
 
     def _reply(self, messages: list[BaseMessage]) -> str:
-        saw_feedback = any(FEEDBACK_TITLE in m.text for m in messages if m.type == "human")
+        saw_feedback = any(is_feedback_message(m, include_unmarked=True) for m in messages)
         reply = self.revision if saw_feedback and self.revision is not None else self.draft
         return reply(user_prompt(messages)) if callable(reply) else str(reply)
 

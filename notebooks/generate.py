@@ -246,14 +246,15 @@ print("best:", review["best"])
     ),
     md(
         """
-The reviewer edits the answer and the graph resumes from its checkpoint with `Command(resume=...)`.
+The reviewer edits the answer and the graph resumes from its checkpoint with `Command(resume=...)`
+(`{"type": "approve"}` and `{"type": "reject", "message": ...}` are the other decisions).
 The edited answer becomes the thread's reply, and the collector records it as a correction.
 """
     ),
     code(
         """
 edited = "Thank you for the invitation, but I won't be able to come to the reunion."
-done = review_graph.invoke(Command(resume={"action": "edit", "content": edited}), review_config)
+done = review_graph.invoke(Command(resume={"type": "edit", "content": edited}), review_config)
 print(done["messages"][-1].content)
 collector.stats()["total_pairs"]
 """
@@ -261,9 +262,10 @@ collector.stats()["total_pairs"]
     md(
         """
 ## Inside an agent: `IntentMiddleware`
-For `langchain.agents.create_agent`, the middleware judges each final answer (an AI message
-without tool calls) and, on failure, jumps back to the model with the feedback. The `updates`
-stream shows the loop: model → middleware → model → middleware.
+For `langchain.agents.create_agent`, the middleware wraps the model call: it judges each final
+answer (an AI message without tool calls) and, on failure, calls the model again with the feedback
+inside the same model step. The rejected draft and the feedback do not stay in the conversation
+(`keep_history=True` keeps them), so the `updates` stream shows one model update with the healed answer.
 """
     ),
     code(

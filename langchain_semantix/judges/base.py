@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar
 
 from langchain_core.runnables.config import run_in_executor
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Judge", "Verdict", "check_text", "resolve_thresholds", "empty_output_verdict"]
+from langchain_semantix.errors import require_text
+
+__all__ = ["Judge", "Verdict", "check_text", "resolve_thresholds", "empty_output_verdict", "split_empty"]
+
+Thresholds = float | Sequence[float | None] | None
 
 
 class Verdict(BaseModel):
@@ -59,28 +62,11 @@ class Verdict(BaseModel):
 
 
 def check_text(output: object, *, what: str = "output") -> str:
-    """Return ``output`` if it is a ``str``; otherwise raise a ``TypeError`` that says how to fix it."""
-    if isinstance(output, str):
-        return output
-    if output is None:
-        raise TypeError(
-            f"{what} is None: the model returned no text. Check the model call, or pass "
-            "the text you want judged."
-        )
-    if isinstance(output, (bytes, bytearray)):
-        raise TypeError(
-            f"{what} is {type(output).__name__}, not str: decode it first, e.g. "
-            "output.decode('utf-8')."
-        )
-    raise TypeError(
-        f"{what} must be a str, got {type(output).__name__}. Pass the message text "
-        "(e.g. message.text) rather than the object."
-    )
+    """The text of ``output``, or :class:`~langchain_semantix.errors.InvalidOutputError` (a ``TypeError``) saying how to fix it."""
+    return require_text(output, what=what)
 
 
-def resolve_thresholds(
-    thresholds: float | Sequence[float | None] | None, n: int, default: float
-) -> list[float]:
+def resolve_thresholds(thresholds: float | Sequence[float | None] | None, n: int, default: float) -> list[float]:
     """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats."""
     if thresholds is None or isinstance(thresholds, (int, float)):
         value = default if thresholds is None else float(thresholds)
@@ -104,12 +90,31 @@ def empty_output_verdict(judge: Judge, requirement: str, threshold: float) -> Ve
     )
 
 
-class Judge(ABC):
+def split_empty(judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence[float]) -> tuple[list[Verdict | None], list[int]]:
+    """Check every pair's text; give empty outputs their failing verdict without a model.
+
+    Returns ``(verdicts, live)``: ``verdicts[i]`` is set for empty outputs and ``None``
+    for the pairs at the indices in ``live``, which still need scoring.
+    """
+    verdicts: list[Verdict | None] = [None] * len(pairs)
+    live: list[int] = []
+    for i, (output, requirement) in enumerate(pairs):
+        requirement = check_text(requirement, what="intent_description")
+        if check_text(output).strip():
+            live.append(i)
+        else:
+            verdicts[i] = empty_output_verdict(judge, requirement, limits[i])
+    return verdicts, live
+
+
+class Judge:
     """Decides whether an output satisfies a plain-English requirement.
 
     Subclass it and implement :meth:`evaluate` alone — batching and the async methods
-    are derived. Judges backed by a model override :meth:`evaluate_batch` to score many
-    pairs in one model pass.
+    are derived. A judge backed by a model implements :meth:`score_batch` instead
+    (and :meth:`ascore_batch` when it has a native async path): the base checks the
+    texts, fails empty outputs without asking the model, and derives :meth:`evaluate`,
+    :meth:`evaluate_batch` and the async methods from it.
 
     Example:
         .. code-block:: python
@@ -137,38 +142,55 @@ class Judge(ABC):
         """A stable string naming the judge and its model, used as a cache key."""
         return f"{type(self).__qualname__}:{self.model_id}"
 
-    @abstractmethod
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
-        """Judge one output against one requirement (semantix-ai's signature)."""
+    @property
+    def _scores_in_batches(self) -> bool:
+        return type(self).score_batch is not Judge.score_batch
 
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
+        """Judge one output against one requirement (semantix-ai's signature).
+
+        Implement this, or :meth:`score_batch`; by default it is one :meth:`evaluate_batch` pair.
+        """
+        if not self._scores_in_batches and type(self).evaluate_batch is Judge.evaluate_batch:
+            raise NotImplementedError(f"{type(self).__name__} must implement evaluate() or score_batch()")
+        return self.evaluate_batch([(output, intent_description)], threshold)[0]
+
+    def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """Hook for model-backed judges: score non-empty, checked pairs in one pass."""
+        raise NotImplementedError
+
+    async def ascore_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """Async :meth:`score_batch`; by default the sync one in a worker thread."""
+        return await run_in_executor(None, functools.partial(self.score_batch, list(pairs), list(thresholds)))
+
+    def evaluate_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds = None) -> list[Verdict]:
         """Judge many ``(output, intent_description)`` pairs; one verdict per pair, in order."""
         limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        return [self.evaluate(o, d, t) for (o, d), t in zip(pairs, limits)]
+        if not self._scores_in_batches:
+            return [self.evaluate(o, d, t) for (o, d), t in zip(pairs, limits)]
+        verdicts, live = split_empty(self, pairs, limits)
+        if live:
+            for i, verdict in zip(live, self.score_batch([pairs[i] for i in live], [limits[i] for i in live])):
+                verdicts[i] = verdict
+        return [v for v in verdicts if v is not None]
 
-    async def aevaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
-        """Async :meth:`evaluate`; model work runs in a thread, off the event loop."""
-        return await run_in_executor(
-            None, functools.partial(self.evaluate, output, intent_description, threshold)
-        )
+    async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
+        """Async :meth:`evaluate`; model work runs off the event loop."""
+        if self._scores_in_batches:
+            return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
+        return await run_in_executor(None, functools.partial(self.evaluate, output, intent_description, threshold))
 
-    async def aevaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        """Async :meth:`evaluate_batch`; one model pass in a worker thread."""
-        return await run_in_executor(
-            None, functools.partial(self.evaluate_batch, list(pairs), thresholds)
-        )
+    async def aevaluate_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds = None) -> list[Verdict]:
+        """Async :meth:`evaluate_batch`; one model pass, off the event loop."""
+        if not self._scores_in_batches:
+            return await run_in_executor(None, functools.partial(self.evaluate_batch, list(pairs), thresholds))
+        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
+        verdicts, live = split_empty(self, pairs, limits)
+        if live:
+            scored = await self.ascore_batch([pairs[i] for i in live], [limits[i] for i in live])
+            for i, verdict in zip(live, scored):
+                verdicts[i] = verdict
+        return [v for v in verdicts if v is not None]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model_id!r})"

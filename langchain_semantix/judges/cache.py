@@ -62,9 +62,7 @@ class CachedJudge(Judge):
         with self._lock:
             self._cache.clear()
 
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         return self.evaluate_batch([(output, intent_description)], threshold)[0]
 
     def evaluate_batch(
@@ -73,10 +71,7 @@ class CachedJudge(Judge):
         thresholds: float | Sequence[float | None] | None = None,
     ) -> list[Verdict]:
         limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        keys = [
-            self._key(check_text(o), check_text(d, what="intent_description"), t)
-            for (o, d), t in zip(pairs, limits)
-        ]
+        keys = [self._key(check_text(o), check_text(d, what="intent_description"), t) for (o, d), t in zip(pairs, limits)]
         results: list[Verdict | None] = [None] * len(pairs)
         with self._lock:
             for i, key in enumerate(keys):

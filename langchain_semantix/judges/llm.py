@@ -11,13 +11,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field
 
-from langchain_semantix.judges.base import (
-    Judge,
-    Verdict,
-    check_text,
-    empty_output_verdict,
-    resolve_thresholds,
-)
+from langchain_semantix.judges.base import Judge, Verdict
 
 __all__ = ["LLMJudge", "JudgeAssessment"]
 
@@ -69,11 +63,7 @@ class LLMJudge(Judge):
         self.model = model
         self.default_threshold = default_threshold
         self.max_concurrency = max_concurrency
-        structured = (
-            model.with_structured_output(JudgeAssessment)
-            if isinstance(model, BaseChatModel)
-            else model
-        )
+        structured = model.with_structured_output(JudgeAssessment) if isinstance(model, BaseChatModel) else model
         self._chain: Runnable[Any, Any] = prompt | structured
 
     @property
@@ -101,58 +91,23 @@ class LLMJudge(Judge):
             requirement=requirement,
         )
 
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
+    def _inputs(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+        return [{"output": output, "requirement": requirement} for output, requirement in pairs]
 
-    def _split(
-        self, pairs: Sequence[tuple[str, str]], thresholds: Any
-    ) -> tuple[list[float], list[Verdict | None], list[int]]:
-        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        verdicts: list[Verdict | None] = [None] * len(pairs)
-        live = []
-        for i, (output, requirement) in enumerate(pairs):
-            check_text(requirement, what="intent_description")
-            if check_text(output).strip():
-                live.append(i)
-            else:
-                verdicts[i] = empty_output_verdict(self, requirement, limits[i])
-        return limits, verdicts, live
-
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
+    def _verdicts(
+        self, raws: Sequence[Any], pairs: Sequence[tuple[str, str]], thresholds: Sequence[float], started: float
     ) -> list[Verdict]:
-        limits, verdicts, live = self._split(pairs, thresholds)
-        started = time.perf_counter()
-        inputs = [{"output": pairs[i][0], "requirement": pairs[i][1]} for i in live]
-        raws = self._chain.batch(inputs, {"max_concurrency": self.max_concurrency}) if live else []
-        latency = (time.perf_counter() - started) * 1000 / max(len(live), 1)
-        for i, raw in zip(live, raws):
-            verdicts[i] = self._verdict(raw, pairs[i][1], limits[i], latency)
-        return [v for v in verdicts if v is not None]
+        latency = (time.perf_counter() - started) * 1000 / max(len(pairs), 1)
+        return [self._verdict(raw, req, t, latency) for raw, (_, req), t in zip(raws, pairs, thresholds)]
 
-    async def aevaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
-        return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
-
-    async def aevaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        limits, verdicts, live = self._split(pairs, thresholds)
+    def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """Grade the pairs with the model's ``batch`` (``max_concurrency`` calls at a time)."""
         started = time.perf_counter()
-        inputs = [{"output": pairs[i][0], "requirement": pairs[i][1]} for i in live]
-        raws = (
-            await self._chain.abatch(inputs, {"max_concurrency": self.max_concurrency})
-            if live
-            else []
-        )
-        latency = (time.perf_counter() - started) * 1000 / max(len(live), 1)
-        for i, raw in zip(live, raws):
-            verdicts[i] = self._verdict(raw, pairs[i][1], limits[i], latency)
-        return [v for v in verdicts if v is not None]
+        raws = self._chain.batch(self._inputs(pairs), {"max_concurrency": self.max_concurrency})
+        return self._verdicts(raws, pairs, thresholds, started)
+
+    async def ascore_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """Grade the pairs with the model's native ``abatch``."""
+        started = time.perf_counter()
+        raws = await self._chain.abatch(self._inputs(pairs), {"max_concurrency": self.max_concurrency})
+        return self._verdicts(raws, pairs, thresholds, started)

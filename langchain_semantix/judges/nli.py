@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from langchain_semantix.errors import JudgeModelError
 from langchain_semantix.judges.base import (
     Judge,
     Verdict,
@@ -33,10 +34,6 @@ _REQUIREMENT_PREFIX = re.compile(
     r"(?:must|should|needs to|has to|shall)\s+(?P<neg>not\s+|never\s+)?(?P<rest>.+)$",
     re.IGNORECASE | re.DOTALL,
 )
-
-
-class JudgeModelError(RuntimeError):
-    """The judge's model could not be loaded or does not fit the judge."""
 
 
 def _progressive(verb: str) -> str:

@@ -16,7 +16,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.store.base import BaseStore
 
 from langchain_semantix._messages import messages_to_dicts
-from langchain_semantix.corrections import ATTEMPT_KEY, OUTCOME_EVENT, SESSION_KEY
+from langchain_semantix.events import ATTEMPT_KEY, OUTCOME_EVENT, SESSION_KEY
 from langchain_semantix.training.backends import (
     DEFAULT_NAMESPACE,
     JsonlBackend,
@@ -160,6 +160,8 @@ class TrainingCollector(BaseCallbackHandler):
         if not outcome["passed"]:
             self.outcomes["unhealed"] += 1
             return None
+        if outcome.get("accepted_attempt") is None:
+            return None  # e.g. a reviewer approved a failing draft: a label, not a correction pair
         if len(attempts) < 2:
             self.outcomes["first_try_pass"] += 1
             return None

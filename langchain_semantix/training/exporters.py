@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from langchain_semantix.feedback import FEEDBACK_TITLE
+from langchain_semantix.feedback import is_feedback_message
 from langchain_semantix.training.backends import Source, iter_records
 
 __all__ = [
@@ -72,8 +72,7 @@ def original_prompt(record: dict[str, Any], *, add_requirement: bool = True) -> 
         return [requirement_system(record), {"role": "user", "content": GENERIC_USER_TURN}]
     messages: Messages = []
     for message in recorded:
-        content = message.get("content")
-        if message.get("role") == "user" and isinstance(content, str) and FEEDBACK_TITLE in content:
+        if is_feedback_message(message, include_unmarked=True):
             if messages and messages[-1].get("role") == "assistant":
                 messages.pop()  # the rejected draft this feedback answered
             continue

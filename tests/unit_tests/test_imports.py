@@ -1,0 +1,114 @@
+"""The public surface: ``__all__`` pinned, every name importable, nothing heavy imported eagerly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import langchain_semantix
+from langchain_semantix import judges, training
+
+ROOT = [
+    "Intent",
+    "AllOf",
+    "AnyOf",
+    "Not",
+    "Verdict",
+    "Judge",
+    "NLIJudge",
+    "EmbeddingJudge",
+    "LLMJudge",
+    "CachedJudge",
+    "JudgeModelError",
+    "SemantixError",
+    "IntentParser",
+    "IntentRetry",
+    "with_intent_retry",
+    "SemanticIntentError",
+    "InvalidOutputError",
+    "validate_intent",
+    "render_feedback",
+    "judge_intents",
+    "TrainingCollector",
+    "TrainingDataLogger",
+    "create_retry_subgraph",
+    "IntentMiddleware",
+]
+JUDGES = [
+    "Judge",
+    "Verdict",
+    "NLIJudge",
+    "EmbeddingJudge",
+    "LLMJudge",
+    "JudgeAssessment",
+    "CachedJudge",
+    "JudgeModelError",
+    "DEFAULT_NLI_MODEL",
+    "to_hypothesis",
+    "bundled_minilm_path",
+]
+TRAINING = [
+    "TrainingCollector",
+    "TrainingDataLogger",
+    "set_default_collector",
+    "get_default_collector",
+    "JsonlBackend",
+    "StoreBackend",
+    "JsonlFile",
+    "read_jsonl",
+    "iter_records",
+    "CorruptLineWarning",
+    "RecordError",
+    "SCHEMA_VERSION",
+]
+
+
+def test_all_is_pinned():
+    assert sorted(langchain_semantix.__all__) == sorted(ROOT)
+    assert sorted(judges.__all__) == sorted(JUDGES)
+    assert sorted(training.__all__) == sorted(TRAINING)
+
+
+def test_every_exported_name_resolves_and_is_listed_by_dir():
+    for module in (langchain_semantix, judges, training):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, name
+            assert name in dir(module)
+
+
+def test_unknown_names_raise_attribute_error():
+    for module in (langchain_semantix, judges):
+        try:
+            module.NoSuchThing  # noqa: B018
+        except AttributeError as exc:
+            assert "NoSuchThing" in str(exc)
+        else:
+            raise AssertionError(f"{module.__name__}.NoSuchThing did not raise")
+
+
+def test_importing_the_package_loads_no_heavy_dependency():
+    code = (
+        "import sys, langchain_semantix\n"
+        "heavy = ('langgraph', 'langchain', 'torch', 'sentence_transformers', 'transformers', 'langchain_semantix.training')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_moved_modules_still_import_with_a_deprecation_warning():
+    import importlib
+    import warnings
+
+    for old, name in [
+        ("validation", "judge_intents"),
+        ("loop", "run_attempts"),
+        ("corrections", "CorrectionSession"),
+        ("nodes", "create_export_node"),
+    ]:
+        sys.modules.pop(f"langchain_semantix.{old}", None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            module = importlib.import_module(f"langchain_semantix.{old}")
+        assert hasattr(module, name)
+        assert any(issubclass(w.category, DeprecationWarning) for w in caught), old

@@ -1,0 +1,68 @@
+import pytest
+from langchain_core.prompts import ChatPromptTemplate
+
+from langchain_semantix import SemanticIntentError, TrainingCollector, with_intent_retry
+from langchain_semantix.feedback import FEEDBACK_TITLE, is_feedback_message
+from langchain_semantix.testing import ScriptedChatModel
+from tests.conftest import Polite
+
+
+def test_retry_heals_with_feedback(judge, healing_model):
+    prompt = ChatPromptTemplate.from_messages([("system", "Be kind."), ("human", "{event}")])
+    text = (prompt | with_intent_retry(healing_model, Polite, judge=judge)).invoke({"event": "the gala"})
+    assert text == "Thank you for asking about the gala, but I can't attend."
+    second = healing_model.calls[1]
+    assert [m.type for m in second] == ["system", "human", "ai", "human"]
+    assert second[2].content == "No. Go away."
+    assert FEEDBACK_TITLE in second[3].content and Polite.description() in second[3].content
+    assert "0.0500" in second[3].content
+
+
+def test_retry_exhausted_lists_attempts(judge):
+    model = ScriptedChatModel(draft="go away")
+    with pytest.raises(SemanticIntentError) as info:
+        with_intent_retry(model, Polite, judge=judge, max_attempts=3).invoke("x")
+    assert len(info.value.attempts) == 3 and "after 3 attempts" in str(info.value)
+    # only the latest correction is in each prompt by default
+    assert len(model.calls[2]) == 3
+
+
+async def test_retry_async_and_bad_attempts(judge, healing_model):
+    chain = with_intent_retry(healing_model, Polite, judge=judge)
+    assert "can't attend" in await chain.ainvoke("the party")
+    with pytest.raises(ValueError, match="max_attempts"):
+        with_intent_retry(healing_model, Polite, judge=judge, max_attempts=0)
+
+
+def test_retry_keep_history_and_renderer(judge):
+    model = ScriptedChatModel(draft="go away")
+    chain = with_intent_retry(
+        model,
+        Polite,
+        judge=judge,
+        max_attempts=3,
+        keep_history=True,
+        feedback_renderer=lambda output, verdicts, n: f"try again ({n}): {verdicts[0].requirement}",
+    )
+    with pytest.raises(SemanticIntentError) as info:
+        chain.invoke("Decline")
+    last_prompt = model.calls[2]
+    assert [m.type for m in last_prompt] == ["human", "ai", "human", "ai", "human"]
+    assert last_prompt[-1].content == f"try again (2): {Polite.description()}" and is_feedback_message(last_prompt[-1])
+    assert info.value.feedback == f"try again (3): {Polite.description()}"
+
+
+def test_retry_records_the_prompt_it_sent(tmp_path, judge, healing_model):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    with_intent_retry(healing_model, Polite, judge=judge, collector=collector).invoke("the gala")
+    (record,) = list(collector.records())
+    assert [m["role"] for m in record["prompt_messages"]] == ["user", "assistant", "user"]
+    assert record["model"] == "scripted" and record["metadata"]["source"] == "intent_retry"
+
+
+def test_retry_reuses_its_policy(judge, healing_model):
+    chain = with_intent_retry(healing_model, Polite, judge=judge)
+    chain.invoke("a")
+    policy = chain.policy
+    chain.invoke("b")
+    assert chain.policy is policy

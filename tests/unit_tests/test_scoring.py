@@ -1,0 +1,66 @@
+"""scoring: intents x outputs -> verdicts, stamped with the intent whatever the judge filled in."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_semantix import IntentParser, SemanticIntentError, create_retry_subgraph
+from langchain_semantix.judges import Judge, Verdict
+from langchain_semantix.scoring import judge_intents
+from langchain_semantix.testing import ScriptedChatModel
+from tests.conftest import MentionsDate, Polite
+
+
+class BareJudge(Judge):
+    """A user's judge as the Judge docstring shows it: passed and score only."""
+
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
+        return Verdict(passed="go away" not in output.lower(), score=0.9 if "go away" not in output.lower() else 0.1)
+
+
+def _required(feedback: str) -> str:
+    return feedback.split("### What is required", 1)[1].split("###", 1)[0]
+
+
+def test_every_verdict_is_stamped():
+    (verdicts,) = judge_intents(BareJudge(), ["go away"], [Polite, Polite & MentionsDate])
+    plain, composite = verdicts
+    assert plain.intent == "Polite" and plain.requirement == Polite.description() and plain.threshold == 0.5
+    for clause in composite.clauses:
+        assert clause.requirement and clause.intent in {"Polite", "MentionsDate"} and clause.threshold == 0.5
+
+
+def test_parser_observation_names_the_requirement_with_a_bare_judge():
+    with pytest.raises(SemanticIntentError) as info:
+        IntentParser(Polite, judge=BareJudge()).parse("Go away.")
+    assert Polite.description() in _required(info.value.observation or "")
+    assert info.value.intent_description == Polite.description()
+
+
+def test_subgraph_feedback_names_the_requirement_with_a_bare_judge():
+    model = ScriptedChatModel(draft="Go away.", revision="Thank you, but no.")
+    create_retry_subgraph(model, Polite, judge=BareJudge()).invoke({"messages": [("human", "Decline")]})
+    feedback = model.calls[1][-1].content
+    assert Polite.description() in _required(feedback)
+
+
+def test_thresholds_override_and_intent_class_value():
+    class Strict(Polite):
+        """The text must be very polite."""
+
+        threshold = 0.95
+
+    (verdicts,) = judge_intents(BareJudge(), ["Thanks"], [Strict, Polite], {"Polite": 0.2})
+    assert [v.threshold for v in verdicts] == [0.95, 0.2]
+    assert all(v.passed for v in verdicts)  # the judge's own decision is kept
+
+
+def test_a_judge_that_sets_its_own_fields_keeps_them(judge):
+    (verdicts,) = judge_intents(judge, ["go away"], [Polite], {"Polite": 0.3})
+    assert verdicts[0].threshold == 0.3 and verdicts[0].reason == "contains 'go away'"
+    assert verdicts[0].intent == "Polite" and verdicts[0].requirement == Polite.description()
+
+
+def test_no_intents_is_an_error():
+    with pytest.raises(ValueError, match="at least one Intent"):
+        judge_intents(BareJudge(), ["x"], [])
