@@ -18,3 +18,24 @@ def test_training_data_logger(tmp_path, healing_model):
     assert len(list(read_jsonl(path))) == 3
     with pytest.raises(RecordError, match="role"):
         log.log("x", [{"text": "no role"}], "y")
+
+
+def test_logger_redacts_every_written_text(tmp_path):
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    path = tmp_path / "calls.jsonl"
+    log = TrainingDataLogger(path, run_metadata={"key": "SECRET"}, redact=lambda t: t.replace("SECRET", "[X]"))
+    log.log("c", [HumanMessage([{"type": "text", "text": "SECRET block"}]),
+                  AIMessage("", tool_calls=[{"id": "1", "name": "f", "args": {"q": "SECRET"}}])],
+            "SECRET answer", {"note": ["SECRET"]})
+    text = path.read_text()
+    assert "SECRET" not in text and text.count("[X]") == 5
+
+
+def test_logger_checks_its_destination_and_refuses_unreadable_text(tmp_path):
+    with pytest.raises(PermissionError, match="writable folder"):
+        TrainingDataLogger("/proc/calls.jsonl")
+    log = TrainingDataLogger(tmp_path / "calls.jsonl")
+    with pytest.raises(RecordError, match="surrogate"):
+        log.log("c", [{"role": "user", "content": "x"}], "bad \ud800")
+    assert not (tmp_path / "calls.jsonl").exists() and log.count == 0
