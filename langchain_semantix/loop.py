@@ -108,5 +108,7 @@ async def _afinish(
 ) -> None:
     payload = session.outcome(passed=passed)
     await session.aemit(payload, config)
-    if sink is not None:
+    if hasattr(sink, "ahandle_outcome"):
+        await sink.ahandle_outcome(payload)  # writes off the event loop
+    elif sink is not None:
         sink.handle_outcome(payload)

@@ -91,10 +91,7 @@ def open_source(source: Source) -> RecordBackend:
         return backend  # a TrainingCollector
     if hasattr(source, "append") and hasattr(source, "__iter__"):
         return source  # type: ignore[no-any-return]
-    raise TypeError(
-        f"cannot read records from {type(source).__name__}; pass a JSONL path, a BaseStore "
-        "or a TrainingCollector"
-    )
+    raise TypeError(f"cannot read records from {type(source).__name__}; pass a JSONL path, a BaseStore or a TrainingCollector")
 
 
 def iter_records(

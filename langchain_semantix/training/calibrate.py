@@ -61,9 +61,7 @@ class LabelledScore(BaseModel):
     label: StrictBool
 
 
-def _labelled_items(
-    labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[str], skipped: list[str] | None
-) -> Iterator[LabelledScore]:
+def _labelled_items(labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[str], skipped: list[str] | None) -> Iterator[LabelledScore]:
     if isinstance(labelled, (str, os.PathLike)):
         where = str(labelled)
         items: Iterable[tuple[int, Any]] = iter_jsonl_lines(labelled, skipped=skipped)
@@ -167,8 +165,7 @@ def calibration_report(
     minimum = min_samples if min_samples is not None else (1 if method == "midpoint" else 5)
     report: dict[str, IntentCalibration] = {}
     for intent, (accepted, rejected) in collect_scores(source, labelled=labelled, skipped=skipped).items():
-        entry = IntentCalibration(intent, method, None, len(accepted), len(rejected),
-                                  accepted_scores=accepted, rejected_scores=rejected)
+        entry = IntentCalibration(intent, method, None, len(accepted), len(rejected), accepted_scores=accepted, rejected_scores=rejected)
         if accepted and rejected:
             entry.min_accepted, entry.max_rejected = min(accepted), max(rejected)
             entry.overlap = entry.min_accepted <= entry.max_rejected
@@ -177,8 +174,7 @@ def calibration_report(
                 entry.n_in_overlap = sum(lo <= s <= hi for s in accepted + rejected)
         if len(accepted) < minimum or len(rejected) < minimum:
             entry.note = (
-                f"too few samples: {len(accepted)} accepted and {len(rejected)} rejected; "
-                f"{method} needs at least {minimum} of each"
+                f"too few samples: {len(accepted)} accepted and {len(rejected)} rejected; {method} needs at least {minimum} of each"
             )
         else:
             entry.threshold, entry.note = _fit(method, accepted, rejected, beta, target_precision)
@@ -192,11 +188,7 @@ def calibrate_thresholds(source: Source | None = None, method: str = "midpoint",
     ``options`` are :func:`calibration_report`'s (``min_samples``, ``beta``,
     ``target_precision``, ``labelled``, ``skipped``).
     """
-    return {
-        name: entry.threshold
-        for name, entry in calibration_report(source, method, **options).items()
-        if entry.threshold is not None
-    }
+    return {name: entry.threshold for name, entry in calibration_report(source, method, **options).items() if entry.threshold is not None}
 
 
 def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type]) -> int:

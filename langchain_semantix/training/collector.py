@@ -141,9 +141,7 @@ class TrainingCollector(BaseCallbackHandler):
         self.spooled = 0
 
     @classmethod
-    def from_store(
-        cls, store: BaseStore, namespace: tuple[str, ...] = DEFAULT_NAMESPACE, **kwargs: Any
-    ) -> TrainingCollector:
+    def from_store(cls, store: BaseStore, namespace: tuple[str, ...] = DEFAULT_NAMESPACE, **kwargs: Any) -> TrainingCollector:
         """A collector that writes to a LangGraph store."""
         return cls(store=store, namespace=namespace, **kwargs)
 
@@ -254,10 +252,9 @@ class TrainingCollector(BaseCallbackHandler):
                     self.spooled += 1
             except OSError as spool_exc:
                 message += f" (and the spool {self.spool.path} failed too: {spool_exc})"
-        where = f"; kept in the spool {self.spool.path}" if spooled else ""
+        where = f"; kept in the spool {self.spool.path}" if spooled and self.spool is not None else ""
         warnings.warn(
-            f"TrainingCollector({self.backend.describe()}) could not write a correction pair: "
-            f"{message}{where}",
+            f"TrainingCollector({self.backend.describe()}) could not write a correction pair: {message}{where}",
             CollectorWriteWarning,
             stacklevel=4,
         )
@@ -321,15 +318,24 @@ class TrainingCollector(BaseCallbackHandler):
         self._pending_bytes -= self._prompt_bytes.pop(session, 0)
         return self._prompts.pop(session, {})
 
-    def _remember(self, messages: list[dict[str, Any]], run_id: UUID, parent_run_id: UUID | None,
-                  tags: list[str] | None, metadata: dict[str, Any] | None, model: str | None) -> None:
+    def _remember(
+        self,
+        messages: list[dict[str, Any]],
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        model: str | None,
+    ) -> None:
         metadata = metadata or {}
         session, attempt = metadata.get(SESSION_KEY), metadata.get(ATTEMPT_KEY)
         if session is None or attempt is None:
             return
         user_metadata = {
-            k: v for k, v in metadata.items()
-            if k not in (SESSION_KEY, ATTEMPT_KEY) and not k.startswith(("ls_", "langgraph_", "checkpoint_"))
+            k: v
+            for k, v in metadata.items()
+            if k not in (SESSION_KEY, ATTEMPT_KEY)
+            and not k.startswith(("ls_", "langgraph_", "checkpoint_"))
             and isinstance(v, (str, int, float, bool, type(None)))
         }
         entry = {

@@ -122,9 +122,7 @@ def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
         raise IsADirectoryError(f"destination {path} is a directory; give a file name")
     if not path.parent.exists():
         if not create_dirs:
-            raise FileNotFoundError(
-                f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True"
-            )
+            raise FileNotFoundError(f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True")
         path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(path)
     return path
@@ -266,16 +264,22 @@ def _distinct_rejections(r: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
     return distinct, len(kept) - len(distinct)
 
 
-def export_openai_preference(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+def export_openai_preference(
+    source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any
+) -> ExportResult:
     """OpenAI preference (DPO) JSONL: ``input.messages``, ``preferred_output``, ``non_preferred_output``."""
     return _export(
         source,
         destination,
-        _pairs_only(lambda r: [{
-            "input": {"messages": original_prompt(r)},
-            "preferred_output": [_assistant(r["accepted_output"])],
-            "non_preferred_output": [_assistant(r["rejected_output"])],
-        }]),
+        _pairs_only(
+            lambda r: [
+                {
+                    "input": {"messages": original_prompt(r)},
+                    "preferred_output": [_assistant(r["accepted_output"])],
+                    "non_preferred_output": [_assistant(r["rejected_output"])],
+                }
+            ]
+        ),
         intent_filter=intent_filter,
         **options,
     )
@@ -301,11 +305,15 @@ def export_trl_dpo(source: Source, destination: str | os.PathLike[str], intent_f
     return _export(
         source,
         destination,
-        _pairs_only(lambda r: [{
-            "prompt": original_prompt(r),
-            "chosen": [_assistant(r["accepted_output"])],
-            "rejected": [_assistant(r["rejected_output"])],
-        }]),
+        _pairs_only(
+            lambda r: [
+                {
+                    "prompt": original_prompt(r),
+                    "chosen": [_assistant(r["accepted_output"])],
+                    "rejected": [_assistant(r["rejected_output"])],
+                }
+            ]
+        ),
         intent_filter=intent_filter,
         **options,
     )
@@ -316,9 +324,7 @@ def export_trl_kto(source: Source, destination: str | os.PathLike[str], intent_f
 
     def convert(r: dict[str, Any]) -> list[dict[str, Any] | None]:
         prompt = original_prompt(r)
-        rows: list[dict[str, Any] | None] = [
-            {"prompt": prompt, "completion": [_assistant(r["accepted_output"])], "label": True}
-        ]
+        rows: list[dict[str, Any] | None] = [{"prompt": prompt, "completion": [_assistant(r["accepted_output"])], "label": True}]
         distinct, same = _distinct_rejections(r)
         rows += [{"prompt": prompt, "completion": [_assistant(a["output"])], "label": False} for a in distinct]
         return rows + [None] * same
@@ -331,11 +337,15 @@ def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_
     return _export(
         source,
         destination,
-        _pairs_only(lambda r: [{
-            "prompt": [{"role": m["role"], "content": _text_of(m)} for m in original_prompt(r)],
-            "chosen_response": r["accepted_output"],
-            "rejected_response": r["rejected_output"],
-        }]),
+        _pairs_only(
+            lambda r: [
+                {
+                    "prompt": [{"role": m["role"], "content": _text_of(m)} for m in original_prompt(r)],
+                    "chosen_response": r["accepted_output"],
+                    "rejected_response": r["rejected_output"],
+                }
+            ]
+        ),
         intent_filter=intent_filter,
         **options,
     )

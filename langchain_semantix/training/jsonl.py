@@ -54,9 +54,7 @@ def open_sidecar(path: Path, flags: int, mode: int = 0o666) -> int:
         return os.open(path, flags | _NOFOLLOW, mode)
     except OSError as exc:
         if path.is_symlink():
-            raise PermissionError(
-                f"{path} is a symbolic link; refusing to write through it (remove it)"
-            ) from exc
+            raise PermissionError(f"{path} is a symbolic link; refusing to write through it (remove it)") from exc
         raise
 
 
@@ -97,9 +95,7 @@ class JsonlFile:
         self.lock_timeout = lock_timeout
         self.torn_grace = torn_grace
         if self.path.is_dir():
-            raise IsADirectoryError(
-                f"{self.path} is a directory; give a file path such as {self.path / 'data.jsonl'}"
-            )
+            raise IsADirectoryError(f"{self.path} is a directory; give a file path such as {self.path / 'data.jsonl'}")
         self._thread_lock = threading.Lock()
         self._file_lock: FileLock | None = None
 
@@ -122,8 +118,7 @@ class JsonlFile:
             os.close(os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666))
         except OSError as exc:
             raise PermissionError(
-                f"cannot write beside {self.path} (creating {self.lock_path.name} failed: "
-                f"{exc.strerror or exc}); choose a writable folder"
+                f"cannot write beside {self.path} (creating {self.lock_path.name} failed: {exc.strerror or exc}); choose a writable folder"
             ) from exc
         self._check_file()
 
@@ -135,9 +130,7 @@ class JsonlFile:
             if not stat.S_ISREG(mode):
                 raise PermissionError(f"{self.path} is not a regular file; choose a file path")
             if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-                raise PermissionError(
-                    f"{self.path} is read-only; make it writable (chmod u+w) or choose another path"
-                )
+                raise PermissionError(f"{self.path} is read-only; make it writable (chmod u+w) or choose another path")
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one record as one line."""
@@ -297,9 +290,7 @@ class AtomicWriter:
 
     def __init__(self, path: Path, staging: str = "") -> None:
         self.path = path
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{path.name}.{staging}{os.getpid()}-", suffix=".tmp", dir=path.parent
-        )
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{staging}{os.getpid()}-", suffix=".tmp", dir=path.parent)
         self.tmp = Path(tmp)
         self.handle: TextIO = os.fdopen(fd, "w", encoding="utf-8")
 
@@ -365,9 +356,7 @@ def _is_json(line: bytes) -> bool:
         return False
 
 
-def iter_jsonl_lines(
-    path: str | os.PathLike[str], *, skipped: list[str] | None = None
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def iter_jsonl_lines(path: str | os.PathLike[str], *, skipped: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line_number, object)`` for each JSON object line of a file.
 
     Raises :class:`FileNotFoundError` for a missing file. Unreadable lines (bad JSON,
@@ -408,9 +397,7 @@ def skip_line(path: Path | str, number: int | None, reason: str, skipped: list[s
         skipped.append(message)
 
 
-def read_jsonl(
-    path: str | os.PathLike[str], *, skipped: list[int] | None = None
-) -> Iterator[dict[str, Any]]:
+def read_jsonl(path: str | os.PathLike[str], *, skipped: list[int] | None = None) -> Iterator[dict[str, Any]]:
     """Yield the JSON objects of a JSONL file; a missing file yields nothing.
 
     Corrupt lines are skipped with a :class:`CorruptLineWarning` naming ``file:line``;

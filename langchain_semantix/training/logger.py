@@ -175,8 +175,7 @@ class TrainingDataLogger(BaseCallbackHandler):
         messages, info = pending
         generation = response.generations[0][0]
         text = generation.text
-        args = (info.pop("call_type"), messages, text,
-                {"model": info["model"], "tags": info["tags"], "llm_run_id": str(run_id)})
+        args = (info.pop("call_type"), messages, text, {"model": info["model"], "tags": info["tags"], "llm_run_id": str(run_id)})
         if on_event_loop():
             self._background.submit(self._log_quietly, *args)
         else:

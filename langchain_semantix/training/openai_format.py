@@ -48,8 +48,7 @@ class ValidationReport:
         if self.token_counts:
             how = "estimated, ~4 chars/token; install tiktoken for exact counts" if self.tokens_estimated else "tiktoken cl100k_base"
             lines.append(
-                f"tokens per example ({how}): min {min(self.token_counts)}, max {max(self.token_counts)}, "
-                f"total {sum(self.token_counts)}"
+                f"tokens per example ({how}): min {min(self.token_counts)}, max {max(self.token_counts)}, total {sum(self.token_counts)}"
             )
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -81,7 +80,11 @@ def _check_messages(messages: Any, line: int, report: ValidationReport, count: A
         if message.get("role") not in KNOWN_ROLES:
             report.add("unrecognized_role", line)
         content = message.get("content")
-        if (content is None or (isinstance(content, str) and not content.strip())) and not message.get("function_call") and not message.get("tool_calls"):
+        if (
+            (content is None or (isinstance(content, str) and not content.strip()))
+            and not message.get("function_call")
+            and not message.get("tool_calls")
+        ):
             report.add("missing_content", line)
         elif content is not None and not isinstance(content, (str, list)):
             report.add("content_not_text", line)
@@ -94,9 +97,7 @@ def _check_messages(messages: Any, line: int, report: ValidationReport, count: A
     report.token_counts.append(tokens + 3)
 
 
-def validate_openai_file(
-    path: str | os.PathLike[str], *, min_examples: int = MIN_EXAMPLES, max_tokens: int = 16_385
-) -> ValidationReport:
+def validate_openai_file(path: str | os.PathLike[str], *, min_examples: int = MIN_EXAMPLES, max_tokens: int = 16_385) -> ValidationReport:
     """Validate a chat (SFT) or preference (DPO) fine-tuning JSONL file.
 
     Checks every example has a ``messages`` list (preference: ``input.messages``,
@@ -126,9 +127,7 @@ def validate_openai_file(
             if "input" in example or "preferred_output" in example:
                 report.format = "preference"
                 messages = (example.get("input") or {}).get("messages") if isinstance(example.get("input"), dict) else None
-                _check_messages(
-                    (messages or []) + (example.get("preferred_output") or []), line_no, report, count
-                )
+                _check_messages((messages or []) + (example.get("preferred_output") or []), line_no, report, count)
                 if not example.get("non_preferred_output"):
                     report.add("missing_non_preferred_output", line_no)
                 continue

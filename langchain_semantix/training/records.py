@@ -142,9 +142,7 @@ def _validated(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: Keys whose text is an identifier, never user content, so redaction leaves it alone.
-_STRUCTURAL_KEYS = frozenset(
-    {"schema_version", "id", "run_id", "timestamp", "intent", "role", "type", "tool_call_id"}
-)
+_STRUCTURAL_KEYS = frozenset({"schema_version", "id", "run_id", "timestamp", "intent", "role", "type", "tool_call_id"})
 
 
 def redact_texts(value: Any, redact: Redactor, key: str | None = None) -> Any:
@@ -208,8 +206,7 @@ def make_record(
     }
     if not data.get("rejected_attempts"):
         data["rejected_attempts"] = [
-            {"attempt": attempts - 1, "output": rejected_output, "score": rejected_score,
-             "reason": rejected_reason, "feedback": feedback}
+            {"attempt": attempts - 1, "output": rejected_output, "score": rejected_score, "reason": rejected_reason, "feedback": feedback}
         ]
     if rejected_output is None:
         raise RecordError("rejected_output must be a str, got None")
@@ -228,14 +225,13 @@ def to_json_line(record: Mapping[str, Any]) -> bytes:
         return (text + "\n").encode("utf-8")
     except UnicodeEncodeError as exc:
         raise RecordError(
-            f"the record holds text that UTF-8 cannot store (a lone surrogate {exc.object[exc.start:exc.end]!r}"
+            f"the record holds text that UTF-8 cannot store (a lone surrogate {exc.object[exc.start : exc.end]!r}"
             " - usually a broken decode); clean it first, e.g. "
             "text.encode('utf-8', 'replace').decode('utf-8')"
         ) from None
     except (TypeError, ValueError, RecursionError) as exc:
         raise RecordError(
-            f"the record cannot be written as JSON ({exc}); keep metadata to str, numbers, "
-            "bools, None, lists and dicts"
+            f"the record cannot be written as JSON ({exc}); keep metadata to str, numbers, bools, None, lists and dicts"
         ) from exc
 
 

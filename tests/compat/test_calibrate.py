@@ -1,6 +1,7 @@
 # Vendored from semantix-ai 0.3.3 (semantix/tests/test_calibrate.py, https://pypi.org/project/semantix-ai/0.3.3/),
 # Copyright (c) 2026 Akhona Eland, MIT License (see tests/compat/LICENSE-semantix-ai).
 # Unmodified except the import prefix: "semantix" -> "langchain_semantix".
+# fmt: off
 """Tests for threshold calibration from training data."""
 
 from __future__ import annotations

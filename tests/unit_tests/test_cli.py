@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from langchain_semantix.cli import main

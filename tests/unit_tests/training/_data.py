@@ -6,17 +6,38 @@ import json
 from pathlib import Path
 
 FEEDBACK = "## Semantix Self-Healing Feedback\n\nAttempt 1 failed"
-PAIR = dict(intent="Polite", intent_description="d", rejected_output="no", rejected_score=0.1,
-            rejected_reason="rude", accepted_output="yes", accepted_score=0.9, feedback="fb", attempts=2)
+PAIR = dict(
+    intent="Polite",
+    intent_description="d",
+    rejected_output="no",
+    rejected_score=0.1,
+    rejected_reason="rude",
+    accepted_output="yes",
+    accepted_score=0.9,
+    feedback="fb",
+    attempts=2,
+)
 
 
 def rec(i, intent="Polite", prompt=True, rs=0.2, acc=0.9):
-    r = {"intent": intent, "intent_description": "The text must be polite.", "rejected_output": f"bad {i}",
-         "rejected_score": rs, "rejected_reason": "rude", "accepted_output": f"good {i}", "accepted_score": acc,
-         "feedback": FEEDBACK, "attempts": 2, "timestamp": "2026-01-01T00:00:00+00:00"}
+    r = {
+        "intent": intent,
+        "intent_description": "The text must be polite.",
+        "rejected_output": f"bad {i}",
+        "rejected_score": rs,
+        "rejected_reason": "rude",
+        "accepted_output": f"good {i}",
+        "accepted_score": acc,
+        "feedback": FEEDBACK,
+        "attempts": 2,
+        "timestamp": "2026-01-01T00:00:00+00:00",
+    }
     if prompt:
-        r["prompt_messages"] = [{"role": "user", "content": f"question {i}"}, {"role": "assistant", "content": f"bad {i}"},
-                                {"role": "user", "content": FEEDBACK}]
+        r["prompt_messages"] = [
+            {"role": "user", "content": f"question {i}"},
+            {"role": "assistant", "content": f"bad {i}"},
+            {"role": "user", "content": FEEDBACK},
+        ]
     return r
 
 

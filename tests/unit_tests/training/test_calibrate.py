@@ -41,8 +41,6 @@ def test_youden_finds_the_known_optimum_and_minimum_samples(tmp_path):
     assert load_thresholds(path) == {"I": pytest.approx(0.40)}
 
 
-
-
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_skips_and_counts_bad_records(tmp_path, method):
     good = [rec(i, rs=0.1 + i / 100, acc=0.8 + i / 100) for i in range(6)]

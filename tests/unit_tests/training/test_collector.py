@@ -1,14 +1,13 @@
 import asyncio
 import json
 import multiprocessing
-import warnings
 
 import pytest
 from filelock import FileLock
 from langchain_core.messages import AIMessage
 from langgraph.store.memory import InMemoryStore
 
-from langchain_semantix import TrainingCollector, with_intent_retry
+from langchain_semantix import SemanticIntentError, TrainingCollector, with_intent_retry
 from langchain_semantix.testing import ScriptedChatModel
 from langchain_semantix.training import RecordError, get_default_collector, read_jsonl, set_default_collector
 from langchain_semantix.training.collector import CollectorWriteWarning
@@ -48,8 +47,7 @@ def test_first_try_pass_records_nothing(tmp_path, judge):
     from langchain_semantix.testing import ScriptedChatModel
 
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    with_intent_retry(ScriptedChatModel(draft="Thank you, no."), Polite, judge=judge).invoke(
-        "x", config={"callbacks": [collector]})
+    with_intent_retry(ScriptedChatModel(draft="Thank you, no."), Polite, judge=judge).invoke("x", config={"callbacks": [collector]})
     stats = collector.stats()
     assert stats == {"total_pairs": 0, "intents": {}} and not (tmp_path / "c.jsonl").exists()
     assert collector.diagnostics()["first_try_passes"] == 1
@@ -117,8 +115,6 @@ def test_redact_applies_to_every_text(tmp_path, judge, healing_model):
     assert "gala" not in (tmp_path / "c.jsonl").read_text()
 
 
-
-
 def test_stats_is_semantix_shape_and_outcomes_are_diagnostics(tmp_path, judge, healing_model):
     collector = TrainingCollector(tmp_path / "c.jsonl")
     with_intent_retry(healing_model, Polite, judge=judge).invoke("the gala", config={"callbacks": [collector]})
@@ -139,7 +135,8 @@ def test_write_failure_is_counted_warned_and_spooled(tmp_path, judge, healing_mo
     assert diagnostics["write_errors"] == 1 and diagnostics["spooled"] == 1
     assert "read-only" in diagnostics["last_write_error"]
     assert [r["accepted_output"] for r in read_jsonl(tmp_path / "spool.jsonl")] == [
-        "Thank you for asking about the gala, but I can't attend."]
+        "Thank you for asking about the gala, but I can't attend."
+    ]
     strict = TrainingCollector(tmp_path / "ro" / "c.jsonl", on_error="raise")
     strict.record(**PAIR)
     (tmp_path / "ro" / "c.jsonl").chmod(0o444)
@@ -162,7 +159,7 @@ def test_two_thousand_failed_runs_leave_no_pending_state(tmp_path, judge):
     collector = TrainingCollector(tmp_path / "c.jsonl")
     chain = with_intent_retry(ScriptedChatModel(draft="go away " + "x" * 2000), Polite, judge=judge, max_attempts=2)
     for i in range(2000):
-        with pytest.raises(Exception):
+        with pytest.raises(SemanticIntentError):
             chain.invoke(f"q{i}", config={"callbacks": [collector]})
     diagnostics = collector.diagnostics()
     assert diagnostics["unhealed"] == 2000
@@ -174,8 +171,12 @@ def test_pending_prompts_are_bounded_by_bytes(tmp_path):
 
     collector = TrainingCollector(tmp_path / "c.jsonl", max_pending_bytes=200_000)
     for i in range(500):  # runs that never report an outcome (e.g. the process's chain crashed)
-        collector.on_chat_model_start({}, [[HumanMessage("x" * 10_000)]], run_id=__import__("uuid").uuid4(),
-                                      metadata={"semantix_session": f"s{i}", "semantix_attempt": 1})
+        collector.on_chat_model_start(
+            {},
+            [[HumanMessage("x" * 10_000)]],
+            run_id=__import__("uuid").uuid4(),
+            metadata={"semantix_session": f"s{i}", "semantix_attempt": 1},
+        )
     assert collector.diagnostics()["pending_bytes"] <= 200_000 + 20_000
 
 
@@ -183,13 +184,23 @@ def test_redaction_covers_every_written_text(tmp_path):
     path = tmp_path / "c.jsonl"
     collector = TrainingCollector(path, redact=lambda t: t.replace("SECRET", "[X]"))
     collector.record(
-        intent="Polite", intent_description="say SECRET", rejected_output="SECRET no", rejected_score=0.1,
-        rejected_reason="SECRET reason", accepted_output="SECRET yes", accepted_score=0.9,
-        feedback="SECRET fb", attempts=2,
-        prompt_messages=[{"role": "user", "content": [{"type": "text", "text": "SECRET block"}]},
-                         {"role": "assistant", "content": "", "tool_calls": [{"id": "1", "name": "f", "args": {"q": "SECRET"}}]}],
+        intent="Polite",
+        intent_description="say SECRET",
+        rejected_output="SECRET no",
+        rejected_score=0.1,
+        rejected_reason="SECRET reason",
+        accepted_output="SECRET yes",
+        accepted_score=0.9,
+        feedback="SECRET fb",
+        attempts=2,
+        prompt_messages=[
+            {"role": "user", "content": [{"type": "text", "text": "SECRET block"}]},
+            {"role": "assistant", "content": "", "tool_calls": [{"id": "1", "name": "f", "args": {"q": "SECRET"}}]},
+        ],
         rejected_attempts=[{"attempt": 1, "output": "SECRET a", "feedback": "SECRET f", "reason": "SECRET r"}],
-        tags=["SECRET"], metadata={"user": "SECRET", "nested": {"k": ["SECRET"]}}, extra_field="SECRET",
+        tags=["SECRET"],
+        metadata={"user": "SECRET", "nested": {"k": ["SECRET"]}},
+        extra_field="SECRET",
     )
     text = path.read_text()
     assert "SECRET" not in text and text.count("[X]") == 14
@@ -199,10 +210,14 @@ def test_logprobs_returned_by_the_model_are_kept(tmp_path, judge):
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
     lp = lambda t: {"content": [{"token": t, "logprob": -0.5}]}  # noqa: E731
-    model = GenericFakeChatModel(messages=iter([
-        AIMessage("No. Go away.", response_metadata={"logprobs": lp("No")}),
-        AIMessage("Thank you, but I can't.", response_metadata={"logprobs": lp("Thank")}),
-    ]))
+    model = GenericFakeChatModel(
+        messages=iter(
+            [
+                AIMessage("No. Go away.", response_metadata={"logprobs": lp("No")}),
+                AIMessage("Thank you, but I can't.", response_metadata={"logprobs": lp("Thank")}),
+            ]
+        )
+    )
     collector = TrainingCollector(tmp_path / "c.jsonl")
     with_intent_retry(model, Polite, judge=judge).invoke("the gala", config={"callbacks": [collector]})
     (record,) = collector.records()
@@ -256,5 +271,10 @@ def test_event_loop_keeps_running_while_another_process_holds_the_lock(tmp_path,
 
 def _healed_outcome():
     attempt = {"attempt": 1, "output": "no", "score": 0.1, "reason": "rude", "feedback": "fb", "threshold": 0.5}
-    return {"session_id": "s", "passed": True, "intents": [{"name": "Polite", "description": "d"}],
-            "attempts": [attempt, {**attempt, "attempt": 2, "output": "yes", "score": 0.9}], "source": "test"}
+    return {
+        "session_id": "s",
+        "passed": True,
+        "intents": [{"name": "Polite", "description": "d"}],
+        "attempts": [attempt, {**attempt, "attempt": 2, "output": "yes", "score": 0.9}],
+        "source": "test",
+    }

@@ -23,8 +23,13 @@ def test_openai_sft_uses_real_prompt_or_generic(tmp_path):
     src = write(tmp_path / "c.jsonl", [rec(0), rec(1, prompt=False)])
     out = export_openai(src, tmp_path / "sft.jsonl")
     a, b = lines(out.destination)
-    assert a == {"messages": [{"role": "system", "content": "You must satisfy the following requirement:\n\nThe text must be polite."},
-                              {"role": "user", "content": "question 0"}, {"role": "assistant", "content": "good 0"}]}
+    assert a == {
+        "messages": [
+            {"role": "system", "content": "You must satisfy the following requirement:\n\nThe text must be polite."},
+            {"role": "user", "content": "question 0"},
+            {"role": "assistant", "content": "good 0"},
+        ]
+    }
     assert b["messages"][1] == {"role": "user", "content": GENERIC_USER_TURN}
     sc = lines(export_openai(src, tmp_path / "sc.jsonl", mode="self_correction").destination)[0]["messages"]
     assert sc[-3] == {"role": "assistant", "content": "bad 0", "weight": 0} and sc[-2]["content"] == FEEDBACK
@@ -84,8 +89,6 @@ def test_garbage_and_missing_fields_are_counted(tmp_path):
     assert export_openai(empty, tmp_path / "eo.jsonl").written == 0
 
 
-
-
 def test_every_exporter_skips_and_counts_every_bad_record(tmp_path):
     src = write(tmp_path / "c.jsonl", [rec(1)] + BAD_LINES + [rec(2)])
     for name, exporter in EXPORTERS.items():
@@ -96,8 +99,12 @@ def test_every_exporter_skips_and_counts_every_bad_record(tmp_path):
 
 
 def test_no_exporter_emits_a_pair_whose_texts_are_equal(tmp_path):
-    approved = {**rec(0), "rejected_output": "same text", "accepted_output": "same text ",
-                "rejected_attempts": [{"attempt": 1, "output": "same text", "score": 0.3}]}
+    approved = {
+        **rec(0),
+        "rejected_output": "same text",
+        "accepted_output": "same text ",
+        "rejected_attempts": [{"attempt": 1, "output": "same text", "score": 0.3}],
+    }
     src = write(tmp_path / "c.jsonl", [approved, rec(1)])
     for name in ("openai-preference", "trl-dpo", "nemo-dpo"):
         out = EXPORTERS[name](src, tmp_path / f"{name}.jsonl")
@@ -114,7 +121,7 @@ def test_no_exporter_emits_a_pair_whose_texts_are_equal(tmp_path):
 def test_export_onto_its_own_source_is_refused(tmp_path):
     src = write(tmp_path / "c.jsonl", [rec(0)])
     before = src.read_bytes()
-    for name, exporter in EXPORTERS.items():
+    for _name, exporter in EXPORTERS.items():
         with pytest.raises(ValueError, match="source file itself"):
             exporter(src, src)
     (tmp_path / "link.jsonl").symlink_to(src)
@@ -158,14 +165,20 @@ def test_stale_temp_files_of_killed_exports_are_removed(tmp_path):
 
 def test_nemo_exports_validate_with_nemo_agent_toolkit_models(tmp_path):
     finetuning = pytest.importorskip("nat.data_models.finetuning")
-    blocks = {**rec(3), "prompt_messages": [{"role": "system", "content": "Be kind."},
-                                            {"role": "user", "content": [{"type": "text", "text": "question 3"}]},
-                                            {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "name": "f", "args": {}}]},
-                                            {"role": "tool", "content": "result", "tool_call_id": "1"}]}
+    blocks = {
+        **rec(3),
+        "prompt_messages": [
+            {"role": "system", "content": "Be kind."},
+            {"role": "user", "content": [{"type": "text", "text": "question 3"}]},
+            {"role": "assistant", "content": None, "tool_calls": [{"id": "1", "name": "f", "args": {}}]},
+            {"role": "tool", "content": "result", "tool_call_id": "1"},
+        ],
+    }
     logged = {**rec(4), "accepted_logprobs": {"content": [{"token": "good", "logprob": -0.1}]}}
     src = write(tmp_path / "c.jsonl", [rec(0), rec(1, prompt=False), blocks, logged])
     collection = finetuning.TrajectoryCollection.model_validate_json(
-        export_nemo_trajectories(src, tmp_path / "t.json").destination.read_text())
+        export_nemo_trajectories(src, tmp_path / "t.json").destination.read_text()
+    )
     assert sum(len(g) for g in collection.trajectories) == 8
     by_record = {g[0].metadata["record_id"] or g[0].metadata["intent"]: g for g in collection.trajectories}
     recorded = [t for g in collection.trajectories for t in g if t.metadata["logprobs_recorded"]]

@@ -189,8 +189,7 @@ def test_sigkilled_writer_leaves_readable_file(tmp_path):
             if i == 50:
                 print("ready", flush=True)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": os.getcwd()})
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert proc.stdout.readline().strip() == b"ready"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

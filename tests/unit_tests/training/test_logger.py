@@ -25,9 +25,15 @@ def test_logger_redacts_every_written_text(tmp_path):
 
     path = tmp_path / "calls.jsonl"
     log = TrainingDataLogger(path, run_metadata={"key": "SECRET"}, redact=lambda t: t.replace("SECRET", "[X]"))
-    log.log("c", [HumanMessage([{"type": "text", "text": "SECRET block"}]),
-                  AIMessage("", tool_calls=[{"id": "1", "name": "f", "args": {"q": "SECRET"}}])],
-            "SECRET answer", {"note": ["SECRET"]})
+    log.log(
+        "c",
+        [
+            HumanMessage([{"type": "text", "text": "SECRET block"}]),
+            AIMessage("", tool_calls=[{"id": "1", "name": "f", "args": {"q": "SECRET"}}]),
+        ],
+        "SECRET answer",
+        {"note": ["SECRET"]},
+    )
     text = path.read_text()
     assert "SECRET" not in text and text.count("[X]") == 5
 

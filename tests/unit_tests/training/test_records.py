@@ -22,9 +22,17 @@ def test_make_record_has_every_schema_field_once():
     assert normalize_record(json.loads(to_json_line(record))) == record  # one schema both ways
 
 
-@pytest.mark.parametrize("field,value", [("rejected_score", "high"), ("accepted_score", math.nan),
-                                         ("rejected_score", math.inf), ("accepted_output", None),
-                                         ("intent_description", None), ("attempts", 0)])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("rejected_score", "high"),
+        ("accepted_score", math.nan),
+        ("rejected_score", math.inf),
+        ("accepted_output", None),
+        ("intent_description", None),
+        ("attempts", 0),
+    ],
+)
 def test_make_record_names_the_bad_field(field, value):
     with pytest.raises(RecordError, match=field):
         make_record(**{**PAIR, field: value})
@@ -57,8 +65,13 @@ def test_mistyped_records_are_refused(line):
 
 
 def test_redact_texts_reaches_every_string_but_identifiers():
-    value = {"id": "secret-id", "role": "user", "content": [{"type": "text", "text": "secret"}],
-             "tool_calls": [{"id": "c1", "name": "f", "args": {"q": "secret"}}], "tags": ["secret"]}
+    value = {
+        "id": "secret-id",
+        "role": "user",
+        "content": [{"type": "text", "text": "secret"}],
+        "tool_calls": [{"id": "c1", "name": "f", "args": {"q": "secret"}}],
+        "tags": ["secret"],
+    }
     out = redact_texts(value, lambda t: t.replace("secret", "[X]"))
     assert "secret" not in json.dumps({k: v for k, v in out.items() if k != "id"})
     assert out["id"] == "secret-id" and out["role"] == "user" and out["tool_calls"][0]["id"] == "c1"
