@@ -66,3 +66,12 @@ def test_nan_scores_never_reach_a_thresholds_file(tmp_path):
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="finite"):
         load_thresholds(path)
+
+
+def test_save_thresholds_never_writes_through_a_planted_symlink(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    (tmp_path / "t.json.tmp").symlink_to(victim)  # the fixed temp name older versions used
+    labelled = [{"intent": "I", "score": s / 10, "label": s >= 5} for s in range(10)]
+    save_thresholds(tmp_path / "t.json", calibration_report(labelled=labelled))
+    assert victim.read_text() == "keep" and load_thresholds(tmp_path / "t.json")
