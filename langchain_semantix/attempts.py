@@ -300,7 +300,10 @@ class AttemptPolicy:
         """Async :meth:`finish`."""
         payload = session.outcome(passed=passed, **outcome)
         await session.aemit(payload, config)
-        if sink is not None:
+        ahandle = getattr(sink, "ahandle_outcome", None)
+        if ahandle is not None:
+            await ahandle(cast(dict[str, Any], payload))  # writes off the event loop
+        elif sink is not None:
             sink.handle_outcome(cast(dict[str, Any], payload))
         return payload
 

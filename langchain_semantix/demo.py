@@ -4,7 +4,6 @@ export, validate the export, calibrate. Run with ``make demo`` or
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,15 +124,20 @@ def _scripted_model() -> ScriptedChatModel:
     )
 
 
+_MARKER = ".langchain-semantix-demo"
+
+
 def run_demo(out_dir: str | Path = "demo_output", *, model: str | None = None, out: TextIO | None = None) -> DemoSummary:
     """Run the whole flywheel and print a summary table; returns the figures."""
     from tqdm.auto import tqdm
 
     out = out or sys.stdout
     out_dir = Path(out_dir)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True)
+    out_dir.mkdir(parents=True, exist_ok=True)  # never delete a folder: only the demo's own pairs file
+    if (out_dir / "corrections.jsonl").exists() and not (out_dir / _MARKER).exists():
+        raise FileExistsError(f"{out_dir}/corrections.jsonl was not written by the demo; give another --out folder")
+    (out_dir / "corrections.jsonl").unlink(missing_ok=True)
+    (out_dir / _MARKER).touch()
     judge, judge_label = choose_judge(out)
     if model:
         from langchain.chat_models import init_chat_model

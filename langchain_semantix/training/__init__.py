@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from langchain_semantix.training.backends import JsonlBackend, StoreBackend, iter_records
-from langchain_semantix.training.collector import TrainingCollector
-from langchain_semantix.training.jsonl import CorruptLineWarning, JsonlFile, read_jsonl
+from langchain_semantix.training.collector import CollectorWriteWarning, TrainingCollector
+from langchain_semantix.training.jsonl import CorruptLineWarning, JsonlFile, LockTimeoutError, read_jsonl
 from langchain_semantix.training.logger import TrainingDataLogger
-from langchain_semantix.training.records import SCHEMA_VERSION, RecordError
+from langchain_semantix.training.records import SCHEMA_VERSION, CorrectionRecord, RecordError
 
 _default_collector: TrainingCollector | None = None
 
@@ -33,6 +33,9 @@ __all__ = [
     "read_jsonl",
     "iter_records",
     "CorruptLineWarning",
+    "CollectorWriteWarning",
+    "LockTimeoutError",
+    "CorrectionRecord",
     "RecordError",
     "SCHEMA_VERSION",
 ]

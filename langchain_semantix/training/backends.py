@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from langgraph.store.base import BaseStore
 
-from langchain_semantix.training.jsonl import JsonlFile, read_jsonl
+from langchain_semantix.training.jsonl import JsonlFile, iter_jsonl_lines, skip_line
 from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
 
 __all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records"]
@@ -30,8 +30,8 @@ class RecordBackend(Protocol):
 class JsonlBackend:
     """Records as lines of a durable JSONL file."""
 
-    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False) -> None:
-        self.file = JsonlFile(path, fsync=fsync)
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False, lock_timeout: float = 30.0) -> None:
+        self.file = JsonlFile(path, fsync=fsync, lock_timeout=lock_timeout)
 
     @property
     def path(self) -> Path:
@@ -41,7 +41,9 @@ class JsonlBackend:
         self.file.append(record)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return read_jsonl(self.file.path)
+        if not self.file.path.exists():
+            return iter(())
+        return (value for _, value in iter_jsonl_lines(self.file.path))
 
     def describe(self) -> str:
         return str(self.file.path)
@@ -89,32 +91,38 @@ def open_source(source: Source) -> RecordBackend:
         return backend  # a TrainingCollector
     if hasattr(source, "append") and hasattr(source, "__iter__"):
         return source  # type: ignore[no-any-return]
-    raise TypeError(
-        f"cannot read records from {type(source).__name__}; pass a JSONL path, a BaseStore "
-        "or a TrainingCollector"
-    )
+    raise TypeError(f"cannot read records from {type(source).__name__}; pass a JSONL path, a BaseStore or a TrainingCollector")
 
 
 def iter_records(
-    source: Source, *, intent_filter: str | None = None, skipped: list[str] | None = None
+    source: Source,
+    *,
+    intent_filter: str | None = None,
+    skipped: list[str] | None = None,
+    missing_ok: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Normalised records from any source; records missing required fields are skipped
-    (their descriptions go to ``skipped``)."""
+    """Records from any source, checked against the record schema and normalised.
+
+    A line or item that is not a valid record (bad JSON, a wrong field type, a missing
+    field) is skipped with a :class:`~langchain_semantix.training.jsonl.CorruptLineWarning`
+    naming ``file:line``, and its description is appended to ``skipped``. A missing JSONL
+    file raises :class:`FileNotFoundError` unless ``missing_ok`` (then it holds no records).
+    """
     backend = open_source(source)
-    lines: list[int] = []
     if isinstance(backend, JsonlBackend):
-        raw_iter: Iterator[dict[str, Any]] = read_jsonl(backend.path, skipped=lines)
+        if missing_ok and not backend.path.exists():
+            return
+        numbered: Iterator[tuple[int, dict[str, Any]]] = iter_jsonl_lines(backend.path, skipped=skipped)
+        where = str(backend.path)
     else:
-        raw_iter = iter(backend)
-    for n, raw in enumerate(raw_iter, start=1):
+        numbered = enumerate(iter(backend), start=1)
+        where = backend.describe() + " item"
+    for number, raw in numbered:
         try:
             record = normalize_record(raw)
         except RecordError as exc:
-            if skipped is not None:
-                skipped.append(f"record {n}: {exc}")
+            skip_line(where, number, str(exc), skipped)
             continue
         if intent_filter and record["intent"] != intent_filter:
             continue
         yield record
-    if skipped is not None:
-        skipped.extend(f"line {n}: corrupt JSON" for n in lines)

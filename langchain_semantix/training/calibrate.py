@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from langchain_semantix.training.backends import Source, iter_records
-from langchain_semantix.training.jsonl import read_jsonl
+from langchain_semantix.training.jsonl import AtomicWriter, iter_jsonl_lines, skip_line
 
 __all__ = [
     "IntentCalibration",
@@ -48,22 +51,52 @@ class IntentCalibration:
     rejected_scores: list[float] = field(default_factory=list, repr=False)
 
 
-def collect_scores(source: Source | None = None, *, labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | None = None) -> dict[str, tuple[list[float], list[float]]]:
+class LabelledScore(BaseModel):
+    """One judge score with a label that did not come from that judge."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    intent: str
+    score: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    label: StrictBool
+
+
+def _labelled_items(labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[str], skipped: list[str] | None) -> Iterator[LabelledScore]:
+    if isinstance(labelled, (str, os.PathLike)):
+        where = str(labelled)
+        items: Iterable[tuple[int, Any]] = iter_jsonl_lines(labelled, skipped=skipped)
+    else:
+        where = "labelled item"
+        items = enumerate(labelled, start=1)
+    for number, item in items:
+        try:
+            yield LabelledScore.model_validate(item)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            skip_line(where, number, f"invalid labelled score: {'.'.join(map(str, error['loc']))}: {error['msg']}", skipped)
+
+
+def collect_scores(
+    source: Source | None = None,
+    *,
+    labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | None = None,
+    skipped: list[str] | None = None,
+) -> dict[str, tuple[list[float], list[float]]]:
     """``{intent: (accepted_scores, rejected_scores)}`` from records, or from labelled
-    items ``{"intent", "score", "label": bool}`` (labels independent of the judge)."""
+    items ``{"intent", "score", "label": bool}`` (labels independent of the judge).
+
+    Invalid records or items are skipped with a warning naming ``file:line`` and listed
+    in ``skipped``; a missing record file holds no scores (semantix-ai's behaviour).
+    """
     scores: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     if labelled is not None:
-        items = read_jsonl(labelled) if isinstance(labelled, (str, os.PathLike)) else labelled
-        for item in items:
-            if item.get("score") is None:
-                continue
-            scores[item["intent"]][0 if item["label"] else 1].append(float(item["score"]))
+        for item in _labelled_items(labelled, skipped):
+            if item.score is not None:
+                scores[item.intent][0 if item.label else 1].append(item.score)
         return dict(scores)
     if source is None:
         raise ValueError("pass a source of records or labelled data")
-    if isinstance(source, (str, os.PathLike)) and not Path(source).exists():
-        return {}
-    for record in iter_records(source):
+    for record in iter_records(source, skipped=skipped, missing_ok=True):
         accepted, rejected = scores[record["intent"]]
         if record.get("accepted_score") is not None:
             accepted.append(float(record["accepted_score"]))
@@ -117,6 +150,7 @@ def calibration_report(
     beta: float = 1.0,
     target_precision: float = 0.9,
     labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[str] | None = None,
+    skipped: list[str] | None = None,
 ) -> dict[str, IntentCalibration]:
     """Fit a threshold per intent and describe the overlap of its scores.
 
@@ -124,14 +158,14 @@ def calibration_report(
     ``"fbeta"`` (max F-beta), ``"precision"`` (most recall at ``target_precision``).
     Below ``min_samples`` accepted or rejected scores (default 1 for midpoint, as
     semantix-ai; 5 otherwise) no threshold is proposed and ``note`` says why.
+    Invalid records are skipped (warned about with ``file:line``, listed in ``skipped``).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     minimum = min_samples if min_samples is not None else (1 if method == "midpoint" else 5)
     report: dict[str, IntentCalibration] = {}
-    for intent, (accepted, rejected) in collect_scores(source, labelled=labelled).items():
-        entry = IntentCalibration(intent, method, None, len(accepted), len(rejected),
-                                  accepted_scores=accepted, rejected_scores=rejected)
+    for intent, (accepted, rejected) in collect_scores(source, labelled=labelled, skipped=skipped).items():
+        entry = IntentCalibration(intent, method, None, len(accepted), len(rejected), accepted_scores=accepted, rejected_scores=rejected)
         if accepted and rejected:
             entry.min_accepted, entry.max_rejected = min(accepted), max(rejected)
             entry.overlap = entry.min_accepted <= entry.max_rejected
@@ -140,8 +174,7 @@ def calibration_report(
                 entry.n_in_overlap = sum(lo <= s <= hi for s in accepted + rejected)
         if len(accepted) < minimum or len(rejected) < minimum:
             entry.note = (
-                f"too few samples: {len(accepted)} accepted and {len(rejected)} rejected; "
-                f"{method} needs at least {minimum} of each"
+                f"too few samples: {len(accepted)} accepted and {len(rejected)} rejected; {method} needs at least {minimum} of each"
             )
         else:
             entry.threshold, entry.note = _fit(method, accepted, rejected, beta, target_precision)
@@ -150,12 +183,12 @@ def calibration_report(
 
 
 def calibrate_thresholds(source: Source | None = None, method: str = "midpoint", **options: Any) -> dict[str, float]:
-    """``{intent: threshold}`` (semantix-ai's function; a missing or empty file gives ``{}``)."""
-    return {
-        name: entry.threshold
-        for name, entry in calibration_report(source, method, **options).items()
-        if entry.threshold is not None
-    }
+    """``{intent: threshold}`` (semantix-ai's function; a missing or empty file gives ``{}``).
+
+    ``options`` are :func:`calibration_report`'s (``min_samples``, ``beta``,
+    ``target_precision``, ``labelled``, ``skipped``).
+    """
+    return {name: entry.threshold for name, entry in calibration_report(source, method, **options).items() if entry.threshold is not None}
 
 
 def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type]) -> int:
@@ -185,16 +218,33 @@ def save_thresholds(
             for name, entry in report.items()
         },
     }
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"  # a NaN threshold never reaches the file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = AtomicWriter(path)
+    try:
+        writer.handle.write(text)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
     return path
 
 
 def load_thresholds(path: str | os.PathLike[str]) -> dict[str, float]:
     """``{intent: threshold}`` from a file written by :func:`save_thresholds`, for
     ``IntentParser(thresholds=...)`` and ``create_retry_subgraph(thresholds=...)``."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    if data.get("schema_version") != THRESHOLDS_SCHEMA or "intents" not in data:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); write it with save_thresholds") from None
+    if not isinstance(data, dict) or data.get("schema_version") != THRESHOLDS_SCHEMA or not isinstance(data.get("intents"), dict):
         raise ValueError(f"{path} is not a langchain-semantix thresholds file (schema {THRESHOLDS_SCHEMA})")
-    return {n: float(e["threshold"]) for n, e in data["intents"].items() if e.get("threshold") is not None}
+    thresholds: dict[str, float] = {}
+    for name, entry in data["intents"].items():
+        value = entry.get("threshold") if isinstance(entry, dict) else None
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"{path}: the threshold of {name} is {value!r}, not a finite number")
+        thresholds[name] = float(value)
+    return thresholds

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
-from collections import Counter, OrderedDict
+import warnings
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
+from langchain_core.outputs import LLMResult
 from langgraph.store.base import BaseStore
 
 from langchain_semantix._messages import messages_to_dicts
@@ -24,12 +27,30 @@ from langchain_semantix.training.backends import (
     StoreBackend,
     iter_records,
 )
-from langchain_semantix.training.records import Redactor, make_record
+from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
+from langchain_semantix.training.records import RecordError, Redactor, make_record
 
-__all__ = ["TrainingCollector"]
+__all__ = ["TrainingCollector", "CollectorWriteWarning"]
 
 logger = logging.getLogger("langchain_semantix")
-_MAX_PENDING = 10_000
+_MAX_FINISHED = 10_000
+_DEFAULT_PENDING_BYTES = 64 * 1024 * 1024
+_ATTEMPT_FIELDS = ("attempt", "output", "score", "reason", "feedback", "threshold")
+
+
+class CollectorWriteWarning(UserWarning):
+    """A correction pair could not be written (it is counted in ``diagnostics()``)."""
+
+
+def _size(value: Any) -> int:
+    """A cheap estimate of the memory a prompt holds (its text dominates)."""
+    if isinstance(value, str):
+        return len(value) + 50
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values()) + 100
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value) + 50
+    return 30
 
 
 class TrainingCollector(BaseCallbackHandler):
@@ -39,16 +60,29 @@ class TrainingCollector(BaseCallbackHandler):
     handler: pass it in ``config={"callbacks": [collector]}`` to a chain, the retry
     runnable, the retry subgraph, a decorated function or an agent, and every healed
     output is written with the prompt messages the model really received on the
-    accepted attempt, every rejected attempt, the model name, run id, tags and metadata.
-    First-try passes and never-healed failures write nothing; they are counted in
-    :meth:`stats`.
+    accepted attempt, every rejected attempt (with token logprobs when the chat model
+    returned them), the model name, run id, tags and metadata. First-try passes and
+    never-healed failures write nothing; they are counted in :meth:`diagnostics`.
+
+    The destination is checked when the collector is made (a folder that cannot be
+    written fails now, not at the first pair). Writes wait at most ``lock_timeout`` for
+    the file lock; inside an event loop the callback path writes in a worker thread, so
+    a busy lock never stalls other tasks (:meth:`flush` / :meth:`aflush` wait for
+    those writes). A pair that cannot be written is counted, warned about
+    (:class:`CollectorWriteWarning`) and appended to ``spool`` when given; with
+    ``on_error="raise"`` the error propagates to the run.
 
     Args:
         path: JSONL file (parents are created; a missing file means zero pairs).
         store: A LangGraph ``BaseStore`` to write to instead of a file.
         namespace: The store namespace.
         fsync: ``fsync`` after every record (durable against power loss, slower).
-        redact: Applied to every text before it is written.
+        redact: Applied to every text before it is written (prompts, content blocks,
+            tool-call arguments, outputs, feedback, descriptions, tags, metadata).
+        on_error: ``"warn"`` (count, warn, spool) or ``"raise"``.
+        spool: A second JSONL file that takes pairs the main destination refused.
+        lock_timeout: Seconds to wait for the file lock before failing with a clear error.
+        max_pending_bytes: Bound on the prompts kept for runs still in progress.
 
     Example:
         .. code-block:: python
@@ -56,7 +90,8 @@ class TrainingCollector(BaseCallbackHandler):
             collector = TrainingCollector("data/corrections.jsonl")
             chain = prompt | with_intent_retry(model, PoliteDecline)
             chain.invoke({"event": "a gala"}, config={"callbacks": [collector]})
-            collector.stats()   # {"total_pairs": 1, "intents": {"PoliteDecline": 1}, ...}
+            collector.stats()        # {"total_pairs": 1, "intents": {"PoliteDecline": 1}}
+            collector.diagnostics()  # {"healed": 1, "write_errors": 0, ...}
     """
 
     run_inline = True  # keep event order: prompts are seen before the outcome that uses them
@@ -70,23 +105,43 @@ class TrainingCollector(BaseCallbackHandler):
         fsync: bool = False,
         redact: Redactor | None = None,
         raise_error: bool = False,
+        on_error: Literal["warn", "raise"] = "warn",
+        spool: str | os.PathLike[str] | None = None,
+        lock_timeout: float = 30.0,
+        max_pending_bytes: int = _DEFAULT_PENDING_BYTES,
     ) -> None:
         if (path is None) == (store is None):
             raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
-        self.backend: RecordBackend = (
-            JsonlBackend(path, fsync=fsync) if path is not None else StoreBackend(store, namespace)  # type: ignore[arg-type]
-        )
+        if on_error not in ("warn", "raise"):
+            raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r}")
+        if path is not None:
+            backend = JsonlBackend(path, fsync=fsync, lock_timeout=lock_timeout)
+            backend.file.check_destination()
+            self.backend: RecordBackend = backend
+        else:
+            self.backend = StoreBackend(store, namespace)  # type: ignore[arg-type]
+        self.spool = JsonlFile(spool, fsync=fsync, lock_timeout=lock_timeout) if spool else None
+        if self.spool is not None:
+            self.spool.check_destination()
         self.redact = redact
-        self.raise_error = raise_error
+        self.on_error = "raise" if raise_error else on_error
+        self.raise_error = self.on_error == "raise"
+        self.max_pending_bytes = max_pending_bytes
         self._lock = threading.Lock()
-        self._prompts: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+        self._prompts: OrderedDict[str, dict[int, dict[str, Any]]] = OrderedDict()
+        self._prompt_bytes: dict[str, int] = {}
+        self._pending_bytes = 0
+        self._runs: dict[UUID, tuple[str, int]] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
+        self._background = BackgroundWriter("semantix-collector")
         self.outcomes: Counter[str] = Counter()
+        #: The most recent write failures (``"<error>"`` strings), newest last.
+        self.write_errors: deque[str] = deque(maxlen=100)
+        self.write_error_count = 0
+        self.spooled = 0
 
     @classmethod
-    def from_store(
-        cls, store: BaseStore, namespace: tuple[str, ...] = DEFAULT_NAMESPACE, **kwargs: Any
-    ) -> TrainingCollector:
+    def from_store(cls, store: BaseStore, namespace: tuple[str, ...] = DEFAULT_NAMESPACE, **kwargs: Any) -> TrainingCollector:
         """A collector that writes to a LangGraph store."""
         return cls(store=store, namespace=namespace, **kwargs)
 
@@ -111,7 +166,12 @@ class TrainingCollector(BaseCallbackHandler):
         attempts: int,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Write one pair (semantix-ai's signature; extra fields per the record schema)."""
+        """Write one pair (semantix-ai's signature; extra fields per the record schema).
+
+        Raises :class:`RecordError` for a value that could not be read back (a wrong
+        type, a NaN score, a lone surrogate) and the write error when the pair could be
+        neither written nor spooled.
+        """
         record = make_record(
             intent=intent,
             intent_description=intent_description,
@@ -125,38 +185,112 @@ class TrainingCollector(BaseCallbackHandler):
             redact=self.redact,
             **extra,
         )
-        self.backend.append(record)
+        self._write(record, must_raise=True)
         return record
 
-    def records(self, intent_filter: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every stored record (normalised), oldest first."""
-        return iter_records(self.backend, intent_filter=intent_filter)
+    def records(self, intent_filter: str | None = None, *, skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every stored record (checked and normalised), oldest first; invalid lines are
+        skipped with a warning naming ``file:line`` (and listed in ``skipped``)."""
+        self.flush()
+        return iter_records(self.backend, intent_filter=intent_filter, skipped=skipped, missing_ok=True)
 
     def stats(self) -> dict[str, Any]:
-        """``{"total_pairs": N, "intents": {name: n}}`` from storage, plus this process's
-        ``first_try_passes``, ``healed`` and ``unhealed`` counts."""
+        """``{"total_pairs": N, "intents": {name: n}}`` from storage (semantix-ai's shape;
+        outcome and failure counts are in :meth:`diagnostics`)."""
         intents: Counter[str] = Counter(r["intent"] for r in self.records())
+        return {"total_pairs": sum(intents.values()), "intents": dict(intents)}
+
+    def diagnostics(self) -> dict[str, Any]:
+        """This process's outcome counts, write failures, and what storage holds.
+
+        Keys: ``first_try_passes``, ``healed``, ``unhealed``, ``write_errors`` (count),
+        ``last_write_error``, ``spooled``, ``skipped_records`` (stored lines that are not
+        valid records), ``pending_runs`` and ``pending_bytes`` (prompts of runs in progress).
+        """
+        skipped: list[str] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stored = sum(1 for _ in self.records(skipped=skipped))
+        with self._lock:
+            pending_runs, pending_bytes = len(self._prompts), self._pending_bytes
         return {
-            "total_pairs": sum(intents.values()),
-            "intents": dict(intents),
             "first_try_passes": self.outcomes["first_try_pass"],
             "healed": self.outcomes["healed"],
             "unhealed": self.outcomes["unhealed"],
+            "stored_pairs": stored,
+            "skipped_records": len(skipped),
+            "write_errors": self.write_error_count,
+            "last_write_error": self.write_errors[-1] if self.write_errors else None,
+            "spooled": self.spooled,
+            "pending_runs": pending_runs,
+            "pending_bytes": pending_bytes,
         }
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _write(self, record: dict[str, Any], *, must_raise: bool = False) -> bool:
+        try:
+            self.backend.append(record)
+            return True
+        except (OSError, RecordError) as exc:
+            spooled = self._failed(record, exc)
+            if self.on_error == "raise" or (must_raise and not spooled):
+                raise
+            return False
+
+    def _failed(self, record: dict[str, Any] | None, exc: BaseException) -> bool:
+        message = f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            self.write_error_count += 1
+            self.write_errors.append(message)
+        spooled = False
+        if self.spool is not None and record is not None and not isinstance(exc, RecordError):
+            try:
+                self.spool.append(record)
+                spooled = True
+                with self._lock:
+                    self.spooled += 1
+            except OSError as spool_exc:
+                message += f" (and the spool {self.spool.path} failed too: {spool_exc})"
+        where = f"; kept in the spool {self.spool.path}" if spooled and self.spool is not None else ""
+        warnings.warn(
+            f"TrainingCollector({self.backend.describe()}) could not write a correction pair: {message}{where}",
+            CollectorWriteWarning,
+            stacklevel=4,
+        )
+        logger.warning("TrainingCollector could not write a correction pair: %s", message)
+        return spooled
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until pairs handed to the background writer (from async runs) are written."""
+        self._background.flush(timeout)
+
+    async def aflush(self) -> None:
+        """:meth:`flush` without blocking the event loop."""
+        await self._background.aflush()
+
+    def _handle_quietly(self, outcome: dict[str, Any]) -> None:
+        try:
+            self.handle_outcome(outcome)
+        except Exception:
+            logger.exception("TrainingCollector could not record a correction")
 
     # -- correction sessions -----------------------------------------------------------
 
     def handle_outcome(self, outcome: dict[str, Any]) -> dict[str, Any] | None:
-        """Turn a finished session into a record when a retry healed the output."""
+        """Turn a finished session into a record when a retry healed the output.
+
+        The prompts kept for the session are dropped whatever the outcome.
+        """
         session = outcome["session_id"]
         with self._lock:
             if session in self._finished:
                 return None  # seen through both the callback and an explicit collector=
             self._finished[session] = None
-            while len(self._finished) > _MAX_PENDING:
+            while len(self._finished) > _MAX_FINISHED:
                 self._finished.popitem(last=False)
-            attempts = outcome["attempts"]
-            seen = {n: self._prompts.pop((session, n), None) for n in range(1, len(attempts) + 1)}
+            seen = self._drop_session(session)
+        attempts = outcome["attempts"]
         if not outcome["passed"]:
             self.outcomes["unhealed"] += 1
             return None
@@ -166,62 +300,68 @@ class TrainingCollector(BaseCallbackHandler):
             self.outcomes["first_try_pass"] += 1
             return None
         self.outcomes["healed"] += 1
-        accepted, rejected = attempts[-1], attempts[:-1]
-        call = seen.get(accepted["attempt"]) or {}
-        intents = outcome["intents"]
-        record = self.record(
-            intent=" & ".join(i["name"] for i in intents),
-            intent_description="\n".join(i["description"] for i in intents),
-            rejected_output=rejected[-1]["output"],
-            rejected_score=rejected[-1]["score"],
-            rejected_reason=rejected[-1]["reason"],
-            accepted_output=accepted["output"],
-            accepted_score=accepted["score"],
-            feedback=rejected[-1]["feedback"],
-            attempts=accepted["attempt"],
-            run_id=call.get("run_id"),
-            prompt_messages=call.get("messages") or outcome.get("sent_messages"),
-            rejected_attempts=[
-                {k: a[k] for k in ("attempt", "output", "score", "reason", "feedback", "threshold")}
-                for a in rejected
-            ],
-            threshold=accepted.get("threshold"),
-            judge={"name": outcome.get("judge"), "model": outcome.get("judge_model")},
-            model=call.get("model"),
-            tags=call.get("tags") or [],
-            metadata={
-                "source": outcome.get("source"),
-                "session_id": session,
-                "parent_run_id": call.get("parent_run_id"),
-                **(call.get("metadata") or {}),
-            },
-        )
-        return record
+        try:
+            record = make_record(redact=self.redact, **_record_fields(outcome, seen))
+        except RecordError as exc:
+            self._failed(None, exc)
+            if self.on_error == "raise":
+                raise
+            return None
+        return record if self._write(record) else None
 
-    # -- callback handler ---------------------------------------------------------------
+    async def ahandle_outcome(self, outcome: dict[str, Any]) -> dict[str, Any] | None:
+        """:meth:`handle_outcome` in a worker thread, so the event loop keeps running
+        while the write waits for the file lock."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.handle_outcome, outcome)
 
-    def _remember(self, messages: list[dict[str, Any]], run_id: UUID, parent_run_id: UUID | None,
-                  tags: list[str] | None, metadata: dict[str, Any] | None, model: str | None) -> None:
+    # -- pending prompts ---------------------------------------------------------------
+
+    def _drop_session(self, session: str) -> dict[int, dict[str, Any]]:
+        self._pending_bytes -= self._prompt_bytes.pop(session, 0)
+        return self._prompts.pop(session, {})
+
+    def _remember(
+        self,
+        messages: list[dict[str, Any]],
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        tags: list[str] | None,
+        metadata: dict[str, Any] | None,
+        model: str | None,
+    ) -> None:
         metadata = metadata or {}
         session, attempt = metadata.get(SESSION_KEY), metadata.get(ATTEMPT_KEY)
         if session is None or attempt is None:
             return
         user_metadata = {
-            k: v for k, v in metadata.items()
-            if k not in (SESSION_KEY, ATTEMPT_KEY) and not k.startswith(("ls_", "langgraph_", "checkpoint_"))
+            k: v
+            for k, v in metadata.items()
+            if k not in (SESSION_KEY, ATTEMPT_KEY)
+            and not k.startswith(("ls_", "langgraph_", "checkpoint_"))
             and isinstance(v, (str, int, float, bool, type(None)))
         }
+        entry = {
+            "messages": messages,
+            "run_id": str(run_id),
+            "parent_run_id": str(parent_run_id) if parent_run_id else None,
+            "tags": list(tags or []),
+            "metadata": user_metadata,
+            "model": model or metadata.get("ls_model_name"),
+        }
+        size = _size(entry)
         with self._lock:
-            self._prompts[(session, int(attempt))] = {
-                "messages": messages,
-                "run_id": str(run_id),
-                "parent_run_id": str(parent_run_id) if parent_run_id else None,
-                "tags": list(tags or []),
-                "metadata": user_metadata,
-                "model": model or metadata.get("ls_model_name"),
-            }
-            while len(self._prompts) > _MAX_PENDING:
-                self._prompts.popitem(last=False)
+            if session in self._finished:
+                return
+            self._prompts.setdefault(session, {})[int(attempt)] = entry
+            self._prompts.move_to_end(session)
+            self._prompt_bytes[session] = self._prompt_bytes.get(session, 0) + size
+            self._pending_bytes += size
+            self._runs[run_id] = (session, int(attempt))
+            while self._pending_bytes > self.max_pending_bytes and len(self._prompts) > 1:
+                oldest = next(iter(self._prompts))
+                self._drop_session(oldest)
+            if len(self._runs) > _MAX_FINISHED:
+                self._runs = {r: k for r, k in self._runs.items() if k[0] in self._prompts}
 
     def on_chat_model_start(
         self,
@@ -252,6 +392,23 @@ class TrainingCollector(BaseCallbackHandler):
         messages = [{"role": "user", "content": prompts[0]}] if prompts else []
         self._remember(messages, run_id, parent_run_id, tags, metadata, None)
 
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Keep the token logprobs of an attempt when the chat model returned them."""
+        with self._lock:
+            key = self._runs.pop(run_id, None)
+        if key is None or not response.generations or not response.generations[0]:
+            return
+        logprobs = _logprobs(response.generations[0][0])
+        if logprobs is not None:
+            with self._lock:
+                entry = self._prompts.get(key[0], {}).get(key[1])
+                if entry is not None:
+                    entry["logprobs"] = logprobs
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)
+
     def on_custom_event(
         self,
         name: str,
@@ -264,6 +421,9 @@ class TrainingCollector(BaseCallbackHandler):
     ) -> None:
         if name != OUTCOME_EVENT or not isinstance(data, dict):
             return
+        if on_event_loop() and self.on_error != "raise":
+            self._background.submit(self._handle_quietly, data)  # never wait for a file lock on the event loop
+            return
         try:
             self.handle_outcome(data)
         except Exception:
@@ -273,3 +433,52 @@ class TrainingCollector(BaseCallbackHandler):
 
     def __repr__(self) -> str:
         return f"TrainingCollector({self.backend.describe()!r})"
+
+
+def _logprobs(generation: Any) -> Any:
+    message = getattr(generation, "message", None)
+    found = (getattr(message, "response_metadata", None) or {}).get("logprobs")
+    if found is None:
+        found = (getattr(generation, "generation_info", None) or {}).get("logprobs")
+    return found
+
+
+def _record_fields(outcome: dict[str, Any], seen: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The record of a healed session: the accepted attempt, every rejected one, and
+    the prompt, model, tags and metadata the chat-model callback saw."""
+    attempts = outcome["attempts"]
+    accepted, rejected = attempts[-1], attempts[:-1]
+    call = seen.get(accepted["attempt"]) or {}
+    intents = outcome["intents"]
+    rejected_attempts = []
+    for attempt in rejected:
+        item = {k: attempt.get(k) for k in _ATTEMPT_FIELDS}
+        logprobs = (seen.get(attempt["attempt"]) or {}).get("logprobs")
+        if logprobs is not None:
+            item["logprobs"] = logprobs
+        rejected_attempts.append(item)
+    return {
+        "intent": " & ".join(i["name"] for i in intents),
+        "intent_description": "\n".join(i["description"] for i in intents),
+        "rejected_output": rejected[-1]["output"],
+        "rejected_score": rejected[-1]["score"],
+        "rejected_reason": rejected[-1]["reason"],
+        "accepted_output": accepted["output"],
+        "accepted_score": accepted["score"],
+        "feedback": rejected[-1]["feedback"],
+        "attempts": accepted["attempt"],
+        "run_id": call.get("run_id"),
+        "prompt_messages": call.get("messages") or outcome.get("sent_messages"),
+        "rejected_attempts": rejected_attempts,
+        "accepted_logprobs": call.get("logprobs"),
+        "threshold": accepted.get("threshold"),
+        "judge": {"name": outcome.get("judge"), "model": outcome.get("judge_model")},
+        "model": call.get("model"),
+        "tags": call.get("tags") or [],
+        "metadata": {
+            "source": outcome.get("source"),
+            "session_id": outcome["session_id"],
+            "parent_run_id": call.get("parent_run_id"),
+            **(call.get("metadata") or {}),
+        },
+    }

@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from langchain_semantix.feedback import is_feedback_message
 from langchain_semantix.training.backends import Source, iter_records
+from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files
 
 __all__ = [
     "ExportResult",
@@ -49,6 +49,9 @@ class ExportResult:
     validation_written: int = 0
     duplicates: int = 0
     filtered: int = 0
+    #: Pairs (or rejected attempts) dropped because the rejected text equals the accepted one.
+    degenerate: int = 0
+    #: ``"file:line: skipped <why>"`` for every stored line that is not a valid record.
     skipped: list[str] = field(default_factory=list)
 
     @property
@@ -90,25 +93,26 @@ def _prompt_key(record: dict[str, Any]) -> str:
     return json.dumps(original_prompt(record, add_requirement=False), sort_keys=True, ensure_ascii=False)
 
 
-class _AtomicWriter:
-    """Writes to a temp file beside ``path``; ``commit`` moves it into place."""
+def _source_path(source: Source) -> Path | None:
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source)
+    path = getattr(source, "path", None)
+    return Path(path) if isinstance(path, (str, os.PathLike)) else None
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        self.tmp = Path(tmp)
-        self.handle: TextIO = os.fdopen(fd, "w", encoding="utf-8")
 
-    def write(self, obj: Any) -> None:
-        self.handle.write(json.dumps(obj, ensure_ascii=False) + "\n")
-
-    def commit(self) -> None:
-        self.handle.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        self.handle.close()
-        self.tmp.unlink(missing_ok=True)
+def _check_paths(source: Source, destinations: Iterable[Path]) -> None:
+    """A missing source file and an export onto its own source are refused up front."""
+    src = _source_path(source)
+    if src is None:
+        return
+    if not src.exists():
+        raise FileNotFoundError(f"the source {src} does not exist; check the path of the collected records")
+    for destination in destinations:
+        if destination.exists() and os.path.samefile(src, destination):
+            raise ValueError(
+                f"the destination {destination} is the source file itself; exporting onto it "
+                "would destroy the records - choose another destination"
+            )
 
 
 def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
@@ -117,10 +121,9 @@ def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
         raise IsADirectoryError(f"destination {path} is a directory; give a file name")
     if not path.parent.exists():
         if not create_dirs:
-            raise FileNotFoundError(
-                f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True"
-            )
+            raise FileNotFoundError(f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True")
         path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path)
     return path
 
 
@@ -142,15 +145,17 @@ def _export(
     dedupe: bool = False,
     validation_fraction: float | None = None,
     seed: int = 0,
-    create_dirs: bool = False,
+    create_dirs: bool = True,
     progress: bool = False,
 ) -> ExportResult:
     if validation_fraction is not None and not 0.0 < validation_fraction < 1.0:
         raise ValueError("validation_fraction must be between 0 and 1 (exclusive)")
-    path = _check_destination(destination, create_dirs)
+    path = Path(destination)
+    _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
+    path = _check_destination(path, create_dirs)
     result = ExportResult(destination=path)
-    train = _AtomicWriter(path)
-    valid = _AtomicWriter(_validation_path(path)) if validation_fraction else None
+    train = AtomicWriter(path)
+    valid = AtomicWriter(_validation_path(path)) if validation_fraction else None
     seen: set[bytes] = set()
     records: Iterator[dict[str, Any]] = iter_records(source, skipped=result.skipped)
     if progress:
@@ -174,7 +179,9 @@ def _export(
                 seen.add(digest)
             to_valid = valid is not None and _is_validation(key, validation_fraction or 0.0, seed)
             for item in convert(record):
-                if to_valid and valid is not None:
+                if item is None:
+                    result.degenerate += 1
+                elif to_valid and valid is not None:
                     valid.write(item)
                     result.validation_written += 1
                 else:
@@ -216,7 +223,8 @@ def export_openai(
 
     def convert(record: dict[str, Any]) -> list[dict[str, Any]]:
         messages = original_prompt(record)
-        if mode == "self_correction" and record.get("rejected_output") is not None:
+        rejected = record.get("rejected_output")
+        if mode == "self_correction" and rejected is not None and not _same_text(rejected, record["accepted_output"]):
             messages += [
                 {**_assistant(record["rejected_output"]), "weight": 0},
                 {"role": "user", "content": record.get("feedback") or "That answer was rejected; try again."},
@@ -229,20 +237,48 @@ def export_openai(
     return _export(source, destination, convert, intent_filter=intent_filter, **options)
 
 
+def _same_text(a: str, b: str) -> bool:
+    return a.strip() == b.strip()
+
+
 def _pairs_only(convert: Callable[[dict[str, Any]], list[Any]]) -> Callable[[dict[str, Any]], list[Any]]:
-    return lambda r: convert(r) if r.get("rejected_output") is not None else []
+    """Records with a rejected output become a pair; a pair whose rejected text equals
+    the accepted one (e.g. a human approved a failing draft) becomes ``None``: it is
+    counted in ``ExportResult.degenerate`` and never written."""
+
+    def pair(r: dict[str, Any]) -> list[Any]:
+        if r.get("rejected_output") is None:
+            return []
+        if _same_text(r["rejected_output"], r["accepted_output"]):
+            return [None]
+        return convert(r)
+
+    return pair
 
 
-def export_openai_preference(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
+def _distinct_rejections(r: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """Rejected attempts whose output differs from the accepted one, and how many did not."""
+    kept = [a for a in r.get("rejected_attempts") or [] if isinstance(a.get("output"), str)]
+    distinct = [a for a in kept if not _same_text(a["output"], r["accepted_output"])]
+    return distinct, len(kept) - len(distinct)
+
+
+def export_openai_preference(
+    source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any
+) -> ExportResult:
     """OpenAI preference (DPO) JSONL: ``input.messages``, ``preferred_output``, ``non_preferred_output``."""
     return _export(
         source,
         destination,
-        _pairs_only(lambda r: [{
-            "input": {"messages": original_prompt(r)},
-            "preferred_output": [_assistant(r["accepted_output"])],
-            "non_preferred_output": [_assistant(r["rejected_output"])],
-        }]),
+        _pairs_only(
+            lambda r: [
+                {
+                    "input": {"messages": original_prompt(r)},
+                    "preferred_output": [_assistant(r["accepted_output"])],
+                    "non_preferred_output": [_assistant(r["rejected_output"])],
+                }
+            ]
+        ),
         intent_filter=intent_filter,
         **options,
     )
@@ -268,11 +304,15 @@ def export_trl_dpo(source: Source, destination: str | os.PathLike[str], intent_f
     return _export(
         source,
         destination,
-        _pairs_only(lambda r: [{
-            "prompt": original_prompt(r),
-            "chosen": [_assistant(r["accepted_output"])],
-            "rejected": [_assistant(r["rejected_output"])],
-        }]),
+        _pairs_only(
+            lambda r: [
+                {
+                    "prompt": original_prompt(r),
+                    "chosen": [_assistant(r["accepted_output"])],
+                    "rejected": [_assistant(r["rejected_output"])],
+                }
+            ]
+        ),
         intent_filter=intent_filter,
         **options,
     )
@@ -281,13 +321,12 @@ def export_trl_dpo(source: Source, destination: str | os.PathLike[str], intent_f
 def export_trl_kto(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
     """TRL KTO (unpaired): the accepted answer with ``label: true`` and every rejected attempt with ``label: false``."""
 
-    def convert(r: dict[str, Any]) -> list[dict[str, Any]]:
+    def convert(r: dict[str, Any]) -> list[dict[str, Any] | None]:
         prompt = original_prompt(r)
-        rows = [{"prompt": prompt, "completion": [_assistant(r["accepted_output"])], "label": True}]
-        for attempt in r.get("rejected_attempts") or []:
-            if isinstance(attempt.get("output"), str):
-                rows.append({"prompt": prompt, "completion": [_assistant(attempt["output"])], "label": False})
-        return rows
+        rows: list[dict[str, Any] | None] = [{"prompt": prompt, "completion": [_assistant(r["accepted_output"])], "label": True}]
+        distinct, same = _distinct_rejections(r)
+        rows += [{"prompt": prompt, "completion": [_assistant(a["output"])], "label": False} for a in distinct]
+        return rows + [None] * same
 
     return _export(source, destination, convert, intent_filter=intent_filter, **options)
 
@@ -297,33 +336,60 @@ def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_
     return _export(
         source,
         destination,
-        _pairs_only(lambda r: [{
-            "prompt": [{"role": m["role"], "content": m["content"]} for m in original_prompt(r)],
-            "chosen_response": r["accepted_output"],
-            "rejected_response": r["rejected_output"],
-        }]),
+        _pairs_only(
+            lambda r: [
+                {
+                    "prompt": [{"role": m["role"], "content": _text_of(m)} for m in original_prompt(r)],
+                    "chosen_response": r["accepted_output"],
+                    "rejected_response": r["rejected_output"],
+                }
+            ]
+        ),
         intent_filter=intent_filter,
         **options,
     )
 
 
-def _trajectory_group(r: dict[str, Any]) -> list[dict[str, Any]]:
-    prompt = [{"role": m["role"], "content": m["content"]} for m in original_prompt(r)]
+def _text_of(message: dict[str, Any]) -> str:
+    """A message's content as plain text (NeMo's models take strings only)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            b if isinstance(b, str) else str(b.get("text", ""))
+            for b in content
+            if isinstance(b, str) or (isinstance(b, dict) and b.get("type") == "text")
+        )
+    return ""
 
-    def trajectory(output: str, score: float | None, default: float, accepted: bool) -> dict[str, Any]:
+
+def _episode_item(role: str, content: str, logprobs: Any = None) -> dict[str, Any]:
+    # NeMo's EpisodeItem requires logprobs on every assistant step; [] marks "not recorded".
+    if role == "assistant":
+        return {"role": role, "content": content, "logprobs": [] if logprobs is None else logprobs}
+    return {"role": role, "content": content}
+
+
+def _trajectory_group(r: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    prompt = [_episode_item(m["role"], _text_of(m)) for m in original_prompt(r)]
+
+    def trajectory(output: str, score: float | None, default: float, accepted: bool, logprobs: Any) -> dict[str, Any]:
         return {
-            "episode": prompt + [_assistant(output)],
+            "episode": prompt + [_episode_item("assistant", output, logprobs)],
             "reward": default if score is None else score,
-            "metadata": {"record_id": r.get("id"), "intent": r["intent"], "accepted": accepted},
+            "metadata": {
+                "record_id": r.get("id"),
+                "intent": r["intent"],
+                "accepted": accepted,
+                "logprobs_recorded": logprobs is not None,
+            },
         }
 
-    group = [trajectory(r["accepted_output"], r.get("accepted_score"), 1.0, True)]
-    group += [
-        trajectory(a["output"], a.get("score"), 0.0, False)
-        for a in r.get("rejected_attempts") or []
-        if isinstance(a.get("output"), str)
-    ]
-    return group
+    distinct, same = _distinct_rejections(r)
+    group = [trajectory(r["accepted_output"], r.get("accepted_score"), 1.0, True, r.get("accepted_logprobs"))]
+    group += [trajectory(a["output"], a.get("score"), 0.0, False, a.get("logprobs")) for a in distinct]
+    return group, same
 
 
 def export_nemo_trajectories(
@@ -334,7 +400,7 @@ def export_nemo_trajectories(
     min_reward_diff: float = 0.0,
     sort_ascending: bool = False,
     run_id: str | None = None,
-    create_dirs: bool = False,
+    create_dirs: bool = True,
     dedupe: bool = False,
     progress: bool = False,
 ) -> ExportResult:
@@ -342,33 +408,48 @@ def export_nemo_trajectories(
     and every rejected attempt, reward = judge score), ordered for curriculum learning
     as ``CurriculumLearningConfig`` describes — groups sorted by average reward
     (descending unless ``sort_ascending``) and groups whose reward spread is below
-    ``min_reward_diff`` dropped."""
-    path = _check_destination(destination, create_dirs)
-    staging = _AtomicWriter(path.with_name(path.name + ".groups"))
+    ``min_reward_diff`` dropped.
+
+    Every assistant step carries ``logprobs`` (NeMo's ``EpisodeItem`` requires them):
+    the token logprobs recorded from the chat model when it returned them, otherwise
+    ``[]``, and the trajectory's ``metadata["logprobs_recorded"]`` is ``False``. Trainers
+    that need per-token logprobs (e.g. GRPO) must recompute them for those steps.
+    A rejected attempt whose text equals the accepted one is dropped (``degenerate``).
+    """
+    path = Path(destination)
+    _check_paths(source, [path])
+    path = _check_destination(path, create_dirs)
+    staging = AtomicWriter(path, staging="groups.")
     index: list[tuple[float, int]] = []
     result = ExportResult(destination=path)
     seen: set[str] = set()
     offset = 0
     try:
-        for r in iter_records(source, intent_filter=intent_filter, skipped=result.skipped):
+        records: Iterator[dict[str, Any]] = iter_records(source, intent_filter=intent_filter, skipped=result.skipped)
+        if progress:
+            from tqdm.auto import tqdm
+
+            records = tqdm(records, desc=f"export {path.name}", unit="rec")
+        for r in records:
             if dedupe:
                 key = _prompt_key(r) + r["accepted_output"]
                 if key in seen:
                     result.duplicates += 1
                     continue
                 seen.add(key)
-            group = _trajectory_group(r)
+            group, same = _trajectory_group(r)
+            result.degenerate += same
             rewards = [t["reward"] for t in group]
             if max(rewards) - min(rewards) < min_reward_diff:
                 result.filtered += 1
                 continue
-            line = json.dumps(group, ensure_ascii=False) + "\n"
+            line = json.dumps(group, ensure_ascii=False, allow_nan=False) + "\n"
             staging.handle.write(line)
             index.append((sum(rewards) / len(rewards), offset))
             offset += len(line.encode("utf-8"))
         staging.handle.close()
         index.sort(key=lambda item: item[0], reverse=not sort_ascending)
-        out = _AtomicWriter(path)
+        out = AtomicWriter(path)
         try:
             out.handle.write('{"run_id": ' + json.dumps(run_id or path.stem) + ', "trajectories": [')
             with open(staging.tmp, "rb") as groups:

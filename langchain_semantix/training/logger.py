@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import threading
 import uuid
@@ -16,10 +18,12 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 
 from langchain_semantix._messages import messages_to_dicts
-from langchain_semantix.training.jsonl import JsonlFile
-from langchain_semantix.training.records import RecordError, Redactor
+from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
+from langchain_semantix.training.records import RecordError, Redactor, redact_texts
 
 __all__ = ["TrainingDataLogger"]
+
+logger = logging.getLogger("langchain_semantix")
 
 
 def _message_dicts(messages: Any) -> list[dict[str, Any]]:
@@ -47,7 +51,10 @@ class TrainingDataLogger(BaseCallbackHandler):
 
     Passed in ``config={"callbacks": [logger]}``, it logs every chat-model call of a
     chain or graph (call type: ``metadata["call_type"]`` of the run, else ``"chat_model"``).
-    Appends are durable and safe across processes and runs.
+    Appends are durable and safe across processes and runs; the destination is checked
+    when the logger is made. ``redact`` is applied to every text written: message
+    contents and content blocks, tool-call arguments, the response and metadata. Inside
+    an event loop the callback path writes in a worker thread (:meth:`flush` waits).
 
     Example:
         .. code-block:: python
@@ -66,8 +73,11 @@ class TrainingDataLogger(BaseCallbackHandler):
         *,
         fsync: bool = False,
         redact: Redactor | None = None,
+        lock_timeout: float = 30.0,
     ) -> None:
-        self.file = JsonlFile(path, fsync=fsync)
+        self.file = JsonlFile(path, fsync=fsync, lock_timeout=lock_timeout)
+        self.file.check_destination()
+        self._background = BackgroundWriter("semantix-logger")
         self.run_metadata = dict(run_metadata or {})
         self.run_id = uuid.uuid4().hex
         self.redact = redact
@@ -82,11 +92,13 @@ class TrainingDataLogger(BaseCallbackHandler):
     @property
     def count(self) -> int:
         """Entries logged by this logger."""
+        self.flush()
         return sum(self._counts.values())
 
     @property
     def stats(self) -> dict[str, int]:
         """Entries logged by this logger, by call type."""
+        self.flush()
         return dict(self._counts)
 
     def log(
@@ -101,23 +113,39 @@ class TrainingDataLogger(BaseCallbackHandler):
             raise RecordError("call_type must be a non-empty str")
         if not isinstance(response, str):
             raise RecordError(f"response must be a str, got {type(response).__name__}")
-        turns = _message_dicts(messages) + [{"role": "assistant", "content": response}]
+        entry = {
+            "messages": _message_dicts(messages) + [{"role": "assistant", "content": response}],
+            "call_type": call_type,
+            "metadata": {**self.run_metadata, **(metadata or {})},
+            "run_id": self.run_id,
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+        }
         if self.redact is not None:
-            turns = [
-                {**t, "content": self.redact(t["content"])} if isinstance(t["content"], str) else t
-                for t in turns
-            ]
-        self.file.append(
-            {
-                "messages": turns,
-                "call_type": call_type,
-                "metadata": {**self.run_metadata, **(metadata or {})},
-                "run_id": self.run_id,
-                "timestamp": datetime.now(timezone.utc).isoformat(),
-            }
-        )
+            entry["messages"] = redact_texts(entry["messages"], self.redact)
+            entry["metadata"] = redact_texts(entry["metadata"], self.redact)
+        self.file.append(entry)
         with self._lock:
             self._counts[call_type] += 1
+
+    async def alog(
+        self,
+        call_type: str,
+        messages: list[dict[str, Any]] | list[BaseMessage],
+        response: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """:meth:`log` in a worker thread, so the event loop never waits for the file lock."""
+        await asyncio.get_running_loop().run_in_executor(None, self.log, call_type, messages, response, metadata)
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for calls logged in the background (from async runs)."""
+        self._background.flush(timeout)
+
+    def _log_quietly(self, *args: Any) -> None:
+        try:
+            self.log(*args)
+        except Exception:
+            logger.exception("TrainingDataLogger could not log a call")
 
     # -- callback handler ---------------------------------------------------------------
 
@@ -147,12 +175,11 @@ class TrainingDataLogger(BaseCallbackHandler):
         messages, info = pending
         generation = response.generations[0][0]
         text = generation.text
-        self.log(
-            info.pop("call_type"),
-            messages,
-            text,
-            {"model": info["model"], "tags": info["tags"], "llm_run_id": str(run_id)},
-        )
+        args = (info.pop("call_type"), messages, text, {"model": info["model"], "tags": info["tags"], "llm_run_id": str(run_id)})
+        if on_event_loop():
+            self._background.submit(self._log_quietly, *args)
+        else:
+            self.log(*args)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         with self._lock:
