@@ -58,6 +58,9 @@ TRAINING = [
     "read_jsonl",
     "iter_records",
     "CorruptLineWarning",
+    "CollectorWriteWarning",
+    "CorrectionRecord",
+    "LockTimeoutError",
     "RecordError",
     "SCHEMA_VERSION",
 ]

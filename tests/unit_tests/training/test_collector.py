@@ -276,5 +276,6 @@ def _healed_outcome():
         "passed": True,
         "intents": [{"name": "Polite", "description": "d"}],
         "attempts": [attempt, {**attempt, "attempt": 2, "output": "yes", "score": 0.9}],
+        "accepted_attempt": 2,
         "source": "test",
     }
