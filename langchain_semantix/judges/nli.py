@@ -57,13 +57,7 @@ def _progressive(verb: str) -> str:
         return verb[:-2] + "ying"
     if lower.endswith("e") and not lower.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
-    if (
-        len(lower) >= 3
-        and lower[-1] not in "aeiouwxy"
-        and lower[-2] in "aeiou"
-        and lower[-3] not in "aeiou"
-        and len(lower) <= 4
-    ):
+    if len(lower) >= 3 and lower[-1] not in "aeiouwxy" and lower[-2] in "aeiou" and lower[-3] not in "aeiou" and len(lower) <= 4:
         return verb + verb[-1] + "ing"
     return verb + "ing"
 
@@ -287,7 +281,9 @@ class NLIJudge(Judge):
             size = self.window_tokens(hypothesis)
             windows = split_into_windows(text, self._model.tokenizer, size, self.window_overlap)
             if len(windows) > 1 and (self.long_output == "fail" or len(windows) > self.max_windows):
-                verdicts[i] = self._not_judged(requirement, limits[i], too_long_reason(len(windows), size, self.max_windows, self.long_output))
+                verdicts[i] = self._not_judged(
+                    requirement, limits[i], too_long_reason(len(windows), size, self.max_windows, self.long_output)
+                )
                 continue
             jobs.append((i, requirement, hypothesis, size, windows))
         if jobs:

@@ -66,7 +66,9 @@ def test_real_minilm_weights_as_cross_encoder(tmp_path):
     torch.manual_seed(0)
     source = bundled_minilm_path()
     model = BertForSequenceClassification.from_pretrained(
-        source, num_labels=3, id2label={0: "contradiction", 1: "entailment", 2: "neutral"},
+        source,
+        num_labels=3,
+        id2label={0: "contradiction", 1: "entailment", 2: "neutral"},
         label2id={"contradiction": 0, "entailment": 1, "neutral": 2},
     )
     model.save_pretrained(tmp_path)
