@@ -241,7 +241,7 @@ class NLIJudge(Judge):
     def _quantize_int8(self) -> None:
         import torch
 
-        inner = self._model.model
+        inner: Any = self._model.model
         quantized = torch.ao.quantization.quantize_dynamic(inner.to("cpu"), {torch.nn.Linear}, dtype=torch.qint8)
         self._model[0].model = quantized
 
