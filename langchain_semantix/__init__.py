@@ -1,23 +1,28 @@
 """langchain-semantix: semantic guardrails for LangChain and LangGraph whose every
 correction becomes fine-tuning data."""
 
-from langchain_semantix.decorator import validate_intent
-from langchain_semantix.errors import InvalidOutputError, SemanticIntentError
-from langchain_semantix.feedback import render_feedback
-from langchain_semantix.intents import AllOf, AnyOf, Intent, Not
-from langchain_semantix.judges import (
-    CachedJudge,
-    EmbeddingJudge,
-    Judge,
-    JudgeModelError,
-    LLMJudge,
-    NLIJudge,
-    Verdict,
-)
-from langchain_semantix.parser import IntentParser
-from langchain_semantix.retry import IntentRetry, with_intent_retry
-from langchain_semantix.training import TrainingCollector, TrainingDataLogger
-from langchain_semantix.validation import judge_intents
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from langchain_semantix.decorator import validate_intent
+    from langchain_semantix.errors import InvalidOutputError, SemanticIntentError
+    from langchain_semantix.feedback import render_feedback
+    from langchain_semantix.intents import AllOf, AnyOf, Intent, Not
+    from langchain_semantix.judges import (
+        CachedJudge,
+        EmbeddingJudge,
+        Judge,
+        JudgeModelError,
+        LLMJudge,
+        NLIJudge,
+        Verdict,
+    )
+    from langchain_semantix.parser import IntentParser
+    from langchain_semantix.retry import IntentRetry, with_intent_retry
+    from langchain_semantix.training import TrainingCollector, TrainingDataLogger
+    from langchain_semantix.validation import judge_intents
+    from langchain_semantix.graph import create_retry_subgraph
+    from langchain_semantix.middleware import IntentMiddleware
 
 __version__ = "0.1.0"
 
@@ -48,15 +53,44 @@ __all__ = [
 ]
 
 
+# Names load on first use (PEP 562), so `import langchain_semantix` and the CLI's `--help`
+# do not pay for LangChain, LangGraph or torch until something needs them.
+_LAZY: dict[str, str] = {
+    "validate_intent": "decorator",
+    "InvalidOutputError": "errors",
+    "SemanticIntentError": "errors",
+    "render_feedback": "feedback",
+    "AllOf": "intents",
+    "AnyOf": "intents",
+    "Intent": "intents",
+    "Not": "intents",
+    "CachedJudge": "judges",
+    "EmbeddingJudge": "judges",
+    "Judge": "judges",
+    "JudgeModelError": "judges",
+    "LLMJudge": "judges",
+    "NLIJudge": "judges",
+    "Verdict": "judges",
+    "IntentParser": "parser",
+    "IntentRetry": "retry",
+    "with_intent_retry": "retry",
+    "TrainingCollector": "training",
+    "TrainingDataLogger": "training",
+    "judge_intents": "validation",
+    "create_retry_subgraph": "graph",
+    "IntentMiddleware": "middleware",
+}
+
+
 def __getattr__(name: str) -> object:
-    # The graph and the agent middleware import langgraph/langchain pieces that plain
-    # parser users do not need; load them on first use.
-    if name == "create_retry_subgraph":
-        from langchain_semantix.graph import create_retry_subgraph
+    import importlib
 
-        return create_retry_subgraph
-    if name == "IntentMiddleware":
-        from langchain_semantix.middleware import IntentMiddleware
-
-        return IntentMiddleware
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"langchain_semantix.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'langchain_semantix' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
