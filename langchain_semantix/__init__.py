@@ -7,6 +7,7 @@ if TYPE_CHECKING:
     from langchain_semantix.decorator import validate_intent
     from langchain_semantix.errors import InvalidOutputError, SemanticIntentError
     from langchain_semantix.feedback import render_feedback
+    from langchain_semantix.graph import create_retry_subgraph
     from langchain_semantix.intents import AllOf, AnyOf, Intent, Not
     from langchain_semantix.judges import (
         CachedJudge,
@@ -17,12 +18,11 @@ if TYPE_CHECKING:
         NLIJudge,
         Verdict,
     )
+    from langchain_semantix.middleware import IntentMiddleware
     from langchain_semantix.parser import IntentParser
     from langchain_semantix.retry import IntentRetry, with_intent_retry
     from langchain_semantix.training import TrainingCollector, TrainingDataLogger
     from langchain_semantix.validation import judge_intents
-    from langchain_semantix.graph import create_retry_subgraph
-    from langchain_semantix.middleware import IntentMiddleware
 
 __version__ = "0.1.0"
 
