@@ -225,7 +225,7 @@ def run_demo(out_dir: str | Path = "demo_output", *, model: str | None = None, o
         chat_model: Any = init_chat_model(model)
     else:
         chat_model = _scripted_model()
-    collector = TrainingCollector(out_dir / "corrections.jsonl")
+    collector = TrainingCollector(out_dir / "corrections.jsonl")  # summary.files names the same path
     graphs = {
         intent: create_retry_subgraph(chat_model, intent, judge=judge, max_attempts=3, on_exhausted="best")
         for intent in (PoliteDecline, SupportReply)
@@ -241,16 +241,13 @@ def run_demo(out_dir: str | Path = "demo_output", *, model: str | None = None, o
         else:
             summary.failed += 1
     summary.pairs = collector.stats()["total_pairs"]
-    sft = export_openai(collector.path, out_dir / "openai_sft.jsonl")  # type: ignore[arg-type]
-    pref = export_openai_preference(collector.path, out_dir / "openai_preference.jsonl")  # type: ignore[arg-type]
-    summary.files = {
-        "corrections": collector.path,
-        "openai_sft": sft.destination,  # type: ignore[dict-item]
-        "openai_preference": pref.destination,
-    }
+    corrections = out_dir / "corrections.jsonl"
+    sft = export_openai(corrections, out_dir / "openai_sft.jsonl")
+    pref = export_openai_preference(corrections, out_dir / "openai_preference.jsonl")
+    summary.files = {"corrections": corrections, "openai_sft": sft.destination, "openai_preference": pref.destination}
     for label, path in (("SFT", sft.destination), ("preference", pref.destination)):
         print(validation_line(label, path), file=out)
-    calibration = calibration_report(collector.path)
+    calibration = calibration_report(corrections)
     summary.files["thresholds"] = save_thresholds(out_dir / "thresholds.json", calibration, judge=judge_label)
     summary.thresholds = {name: entry.threshold for name, entry in calibration.items()}
     summary.threshold_notes = {
