@@ -228,11 +228,11 @@ class NLIJudge(Judge):
         self.entailment_index = entailment_index(id2label)
 
     def _load(self, device: str | None) -> CrossEncoder:
+        path = resolve_model_path(self.model_name)  # before importing torch: a missing model fails in a second
         try:
             from sentence_transformers import CrossEncoder
         except ImportError as exc:
             raise _load_error(self.model_name, f"{exc} (the 'nli' extra is not installed)") from exc
-        path = resolve_model_path(self.model_name)
         try:
             return CrossEncoder(path, device=device)
         except Exception as exc:  # transformers raises many types here
