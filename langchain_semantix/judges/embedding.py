@@ -18,10 +18,10 @@ from langchain_semantix.judges.nli import JudgeModelError
 from langchain_semantix.judges.windows import (
     LongOutputRule,
     check_rule,
-    combine_window_scores,
+    not_judged_verdict,
     split_into_windows,
     too_long_reason,
-    window_reason,
+    windowed_verdict,
 )
 
 if TYPE_CHECKING:
@@ -143,10 +143,7 @@ class EmbeddingJudge(Judge):
             pieces = split_into_windows(output, self._model.tokenizer, self.window_tokens, self.window_overlap)
             if len(pieces) > 1 and (self.long_output == "fail" or len(pieces) > self.max_windows):
                 reason = too_long_reason(len(pieces), self.window_tokens, self.max_windows, self.long_output)
-                verdicts[i] = Verdict(
-                    passed=False, threshold=limits[i], reason=reason, judge=self.name,
-                    model=self.model_id, requirement=requirement, truncated=True,
-                )  # fmt: skip
+                verdicts[i] = not_judged_verdict(self, requirement, limits[i], reason)
             else:
                 windows[i] = pieces
         if windows:
@@ -156,7 +153,16 @@ class EmbeddingJudge(Judge):
             for i, pieces in windows.items():
                 requirement = pairs[i][1]
                 scores = [self._score(index, piece, requirement) for piece in pieces]
-                verdicts[i] = self._verdict(requirement, limits[i], scores, latency)
+                verdicts[i] = windowed_verdict(
+                    self,
+                    requirement,
+                    limits[i],
+                    scores,
+                    rule=self.long_output,
+                    window_tokens=self.window_tokens,
+                    measure="cosine similarity",
+                    latency_ms=latency,
+                )
         return [v for v in verdicts if v is not None]
 
     def _embed(self, pairs: Sequence[tuple[str, str]], windows: Mapping[int, list[str]]) -> dict[str, Any]:
@@ -182,22 +188,3 @@ class EmbeddingJudge(Judge):
             near_bad = max(float(vec @ index[t]) for t in bad)
             return min(1.0, max(0.0, (1.0 + near_good - near_bad) / 2))
         return max(0.0, float(vec @ index[requirement]))
-
-    def _verdict(self, requirement: str, threshold: float, scores: list[float], latency: float) -> Verdict:
-        score, chosen = combine_window_scores(scores, self.long_output)
-        passed = score >= threshold
-        notes = [] if passed else [f"cosine similarity {score:.3f} is below {threshold:.3f}"]
-        if len(scores) > 1:
-            notes.append(window_reason(scores, chosen, self.long_output, self.window_tokens))
-        return Verdict(
-            passed=passed,
-            score=score,
-            threshold=threshold,
-            reason="; ".join(notes) or None,
-            judge=self.name,
-            model=self.model_id,
-            latency_ms=latency,
-            requirement=requirement,
-            truncated=len(scores) > 1,
-            window_scores=scores if len(scores) > 1 else None,
-        )

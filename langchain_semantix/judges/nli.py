@@ -19,10 +19,10 @@ from langchain_semantix.judges.base import (
 from langchain_semantix.judges.windows import (
     LongOutputRule,
     check_rule,
-    combine_window_scores,
+    not_judged_verdict,
     split_into_windows,
     too_long_reason,
-    window_reason,
+    windowed_verdict,
 )
 
 if TYPE_CHECKING:
@@ -281,8 +281,8 @@ class NLIJudge(Judge):
             size = self.window_tokens(hypothesis)
             windows = split_into_windows(text, self._model.tokenizer, size, self.window_overlap)
             if len(windows) > 1 and (self.long_output == "fail" or len(windows) > self.max_windows):
-                verdicts[i] = self._not_judged(
-                    requirement, limits[i], too_long_reason(len(windows), size, self.max_windows, self.long_output)
+                verdicts[i] = not_judged_verdict(
+                    self, requirement, limits[i], too_long_reason(len(windows), size, self.max_windows, self.long_output)
                 )
                 continue
             jobs.append((i, requirement, hypothesis, size, windows))
@@ -296,38 +296,16 @@ class NLIJudge(Judge):
             for i, requirement, _, size, windows in jobs:
                 rows = probs[row : row + len(windows)]
                 row += len(windows)
-                verdicts[i] = self._verdict(requirement, size, limits[i], rows, latency)
+                verdicts[i] = windowed_verdict(
+                    self,
+                    requirement,
+                    limits[i],
+                    [float(r[self.entailment_index]) for r in rows],
+                    rule=self.long_output,
+                    window_tokens=size,
+                    measure="entailment probability",
+                    latency_ms=latency,
+                    labels=self.labels,
+                    label_rows=rows,
+                )
         return [v for v in verdicts if v is not None]
-
-    def _verdict(self, requirement: str, window_size: int, threshold: float, rows: Any, latency: float) -> Verdict:
-        scores = [float(r[self.entailment_index]) for r in rows]
-        score, worst = combine_window_scores(scores, self.long_output)
-        passed = score >= threshold
-        notes = [] if passed else [f"entailment probability {score:.3f} is below {threshold:.3f}"]
-        if len(scores) > 1:
-            notes.append(window_reason(scores, worst, self.long_output, window_size))
-        return Verdict(
-            passed=passed,
-            score=score,
-            threshold=threshold,
-            reason="; ".join(notes) or None,
-            judge=self.name,
-            model=self.model_id,
-            label_probabilities={lbl: float(p) for lbl, p in zip(self.labels, rows[worst])},
-            latency_ms=latency,
-            requirement=requirement,
-            truncated=len(scores) > 1,
-            window_scores=scores if len(scores) > 1 else None,
-        )
-
-    def _not_judged(self, requirement: str, threshold: float, reason: str) -> Verdict:
-        return Verdict(
-            passed=False,
-            score=None,
-            threshold=threshold,
-            reason=reason,
-            judge=self.name,
-            model=self.model_id,
-            requirement=requirement,
-            truncated=True,
-        )

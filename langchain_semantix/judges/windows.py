@@ -26,7 +26,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-__all__ = ["LongOutputRule", "LONG_OUTPUT_RULES", "split_into_windows", "combine_window_scores", "too_long_reason"]
+from langchain_semantix.judges.base import Judge, Verdict
+
+__all__ = [
+    "LongOutputRule",
+    "LONG_OUTPUT_RULES",
+    "split_into_windows",
+    "combine_window_scores",
+    "too_long_reason",
+    "windowed_verdict",
+    "not_judged_verdict",
+]
 
 LongOutputRule = Literal["worst_window", "best_window", "fail"]
 LONG_OUTPUT_RULES: tuple[str, ...] = ("worst_window", "best_window", "fail")
@@ -121,4 +131,57 @@ def too_long_reason(n_windows: int, window_tokens: int, limit: int | None, rule:
     return (
         f"the output needs {n_windows} windows of {window_tokens} tokens, more than "
         f"max_windows={limit}: it was not judged in part. Shorten it or raise max_windows."
+    )
+
+
+def windowed_verdict(
+    judge: Judge,
+    requirement: str,
+    threshold: float,
+    scores: Sequence[float],
+    *,
+    rule: LongOutputRule,
+    window_tokens: int,
+    measure: str,
+    latency_ms: float,
+    labels: Sequence[str] = (),
+    label_rows: Any = None,
+) -> Verdict:
+    """The verdict of an output scored in ``len(scores)`` windows (one when it fit).
+
+    ``measure`` names the score in the failure reason ("entailment probability");
+    ``label_rows[i]`` holds window ``i``'s probability per label in ``labels``; the deciding
+    window's are reported.
+    """
+    score, chosen = combine_window_scores(scores, rule)
+    passed = score >= threshold
+    notes = [] if passed else [f"{measure} {score:.3f} is below {threshold:.3f}"]
+    if len(scores) > 1:
+        notes.append(window_reason(scores, chosen, rule, window_tokens))
+    return Verdict(
+        passed=passed,
+        score=score,
+        threshold=threshold,
+        reason="; ".join(notes) or None,
+        judge=judge.name,
+        model=judge.model_id,
+        label_probabilities={lbl: float(p) for lbl, p in zip(labels, label_rows[chosen])} if labels else None,
+        latency_ms=latency_ms,
+        requirement=requirement,
+        truncated=len(scores) > 1,
+        window_scores=list(scores) if len(scores) > 1 else None,
+    )
+
+
+def not_judged_verdict(judge: Judge, requirement: str, threshold: float, reason: str) -> Verdict:
+    """A failing verdict for an output too long to judge under the judge's rule; no score."""
+    return Verdict(
+        passed=False,
+        score=None,
+        threshold=threshold,
+        reason=reason,
+        judge=judge.name,
+        model=judge.model_id,
+        requirement=requirement,
+        truncated=True,
     )
