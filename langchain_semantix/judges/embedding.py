@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["EmbeddingJudge", "DEFAULT_EMBEDDING_MODEL", "bundled_minilm_path"]
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+#: Requirement and anchor vectors kept per judge (they repeat on every call).
+_MAX_CACHED_REFERENCES = 4096
 
 
 def bundled_minilm_path() -> str | None:
@@ -95,6 +97,7 @@ class EmbeddingJudge(Judge):
         self.default_threshold = default_threshold
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._references: dict[str, Any] = {}  # requirement / anchor text -> vector
         if model is None:
             try:
                 from sentence_transformers import SentenceTransformer
@@ -166,11 +169,15 @@ class EmbeddingJudge(Judge):
         return [v for v in verdicts if v is not None]
 
     def _embed(self, pairs: Sequence[tuple[str, str]], windows: Mapping[int, list[str]]) -> dict[str, Any]:
-        texts = list(dict.fromkeys(t for i, pieces in windows.items() for t in (*pieces, pairs[i][1])))
-        for i in windows:
-            for group in self.anchors.get(pairs[i][1], ((), ())):
-                texts.extend(t for t in group if t not in texts)
+        """Vectors of every output window, requirement and anchor; the last two are embedded
+        once per judge (they repeat on every call), outputs every time."""
+        outputs = {piece for pieces in windows.values() for piece in pieces}
+        references = {pairs[i][1] for i in windows}
+        for requirement in list(references):
+            for group in self.anchors.get(requirement, ((), ())):
+                references.update(group)
         with self._lock:
+            texts = sorted(outputs | (references - self._references.keys()))
             vectors = self._model.encode(
                 texts,
                 batch_size=self.batch_size,
@@ -178,7 +185,10 @@ class EmbeddingJudge(Judge):
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        return {t: vectors[k] for k, t in enumerate(texts)}
+            index = dict(zip(texts, vectors))
+            if len(self._references) < _MAX_CACHED_REFERENCES:
+                self._references.update((t, index[t]) for t in references - self._references.keys())
+            return {**{t: self._references[t] for t in references if t in self._references}, **index}
 
     def _score(self, index: Mapping[str, Any], text: str, requirement: str) -> float:
         vec = index[text]

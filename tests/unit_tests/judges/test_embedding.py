@@ -48,3 +48,13 @@ def test_fail_rule_and_window_limit(judge):
     assert not capped.passed and "max_windows=2" in capped.reason
     best = EmbeddingJudge(bundled_minilm_path(), anchors=EMBEDDING_ANCHORS, long_output="best_window")
     assert best.evaluate(POLITE * 12 + RUDE * 3, REQ).score == pytest.approx(max(judge.evaluate(POLITE * 12 + RUDE * 3, REQ).window_scores))
+
+
+def test_requirement_and_anchors_are_embedded_once(monkeypatch):
+    judge = EmbeddingJudge(bundled_minilm_path(), anchors=EMBEDDING_ANCHORS)
+    first = judge.evaluate(POLITE, REQ)
+    encoded: list[list[str]] = []
+    real = judge._model.encode
+    monkeypatch.setattr(judge._model, "encode", lambda texts, **kw: encoded.append(list(texts)) or real(texts, **kw))
+    again = judge.evaluate(POLITE, REQ)
+    assert encoded == [[POLITE]] and again.score == pytest.approx(first.score, abs=1e-6)
