@@ -355,18 +355,27 @@ def _in_cli_terms(message: str, parser: argparse.ArgumentParser) -> str:
     return message
 
 
-def _misplaced_flag(extras: list[str], args: argparse.Namespace) -> str | None:
-    """Name the formats a flag belongs to when it was given to one that does not take it."""
+def _misplaced_flag(extras: list[str], args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """Name the formats a flag belongs to when it was given to an export format that does not take it."""
     if getattr(args, "command", None) != "export":
         return None
-    owners = {"--mode": "openai", "--style": "trl-sft", "--validation-fraction": "every format but nemo-trajectories",
-              "--seed": "every format but nemo-trajectories", "--min-reward-diff": "nemo-trajectories",
-              "--sort-ascending": "nemo-trajectories", "--run-id": "nemo-trajectories"}  # fmt: skip
+    owners: dict[str, list[str]] = {}
+    for fmt, fmt_parser in _subparsers_of(_subparsers_of(parser)["export"]).items():
+        for action in fmt_parser._actions:
+            for flag in action.option_strings:
+                owners.setdefault(flag, []).append(fmt)
     for extra in extras:
         flag = extra.split("=", 1)[0]
         if flag in owners:
-            return f"{flag} is not an option of 'export {args.format}'; it applies to {owners[flag]}"
+            return f"{flag} is not an option of 'export {args.format}'; it applies to: {', '.join(owners[flag])}"
     return None
+
+
+def _subparsers_of(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -377,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(plugin=args.command)
         args, extras = parser.parse_known_args(argv)
     if extras:
-        parser.error(_misplaced_flag(extras, args) or f"unrecognized arguments: {' '.join(extras)}")
+        parser.error(_misplaced_flag(extras, args, parser) or f"unrecognized arguments: {' '.join(extras)}")
     if args.command == "calibrate" and not (args.source or args.labelled):
         parser.error("calibrate needs a source file or --labelled FILE")
     missing = _missing_input(args)
