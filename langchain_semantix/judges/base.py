@@ -42,7 +42,10 @@ class Verdict(BaseModel):
     #: Clause verdicts of a composite intent, in clause order.
     clauses: list[Verdict] = Field(default_factory=list)
     cached: bool = False
+    #: ``True`` when the output was longer than the model reads in one pass (see judges/windows.py).
     truncated: bool = False
+    #: One score per overlapping window of a long output, in text order; ``None`` when it fit.
+    window_scores: list[float] | None = None
 
     def failing_clauses(self) -> list[Verdict]:
         """The single-clause verdicts responsible for a failure (empty when passed)."""

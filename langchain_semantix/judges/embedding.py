@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from langchain_semantix.judges.base import (
     Judge,
@@ -15,6 +15,14 @@ from langchain_semantix.judges.base import (
     resolve_thresholds,
 )
 from langchain_semantix.judges.nli import JudgeModelError
+from langchain_semantix.judges.windows import (
+    LongOutputRule,
+    check_rule,
+    not_judged_verdict,
+    split_into_windows,
+    too_long_reason,
+    windowed_verdict,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -22,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["EmbeddingJudge", "DEFAULT_EMBEDDING_MODEL", "bundled_minilm_path"]
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+#: Requirement and anchor vectors kept per judge (they repeat on every call).
+_MAX_CACHED_REFERENCES = 4096
 
 
 def bundled_minilm_path() -> str | None:
@@ -45,6 +55,14 @@ class EmbeddingJudge(Judge):
     Args:
         model_name: Hub name or local path of a sentence-transformers model.
         model: An already-loaded ``SentenceTransformer``.
+        long_output: How an output longer than the model's ``max_seq_length`` (256 word
+            pieces for all-MiniLM-L6-v2) is judged: ``"worst_window"`` (default: every
+            overlapping window is embedded and scored, the lowest decides, so a rude ending
+            fails), ``"best_window"`` (for "must mention ..." requirements) or ``"fail"``.
+            The verdict says ``truncated=True`` and lists ``window_scores``; see
+            :mod:`langchain_semantix.judges.windows`.
+        window_overlap: Tokens shared by consecutive windows.
+        max_windows: Outputs needing more windows fail with a reason instead.
 
     ``anchors`` maps a requirement to (examples that satisfy it, examples that violate
     it); for such requirements the score is ``(1 + nearest_satisfying - nearest_violating) / 2``,
@@ -68,11 +86,18 @@ class EmbeddingJudge(Judge):
         batch_size: int = 64,
         model: SentenceTransformer | None = None,
         anchors: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
+        long_output: LongOutputRule = "worst_window",
+        window_overlap: int = 32,
+        max_windows: int = 32,
     ) -> None:
         self.model_name = model_name
+        self.long_output = check_rule(long_output)
+        self.window_overlap = window_overlap
+        self.max_windows = max_windows
         self.default_threshold = default_threshold
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._references: dict[str, Any] = {}  # requirement / anchor text -> vector
         if model is None:
             try:
                 from sentence_transformers import SentenceTransformer
@@ -95,62 +120,81 @@ class EmbeddingJudge(Judge):
     def model_id(self) -> str | None:
         return self.model_name
 
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         return self.evaluate_batch([(output, intent_description)], threshold)[0]
+
+    @property
+    def window_tokens(self) -> int:
+        """Tokens of output the model embeds in one pass (``max_seq_length`` less [CLS]/[SEP])."""
+        limit = self._model.max_seq_length or self._model.tokenizer.model_max_length
+        return int(limit) - 2
 
     def evaluate_batch(
         self,
         pairs: Sequence[tuple[str, str]],
         thresholds: float | Sequence[float | None] | None = None,
     ) -> list[Verdict]:
-        """Embed every distinct text once, then score all pairs."""
+        """Embed every distinct text (every window of a long output) once, then score all pairs."""
         limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
         verdicts: list[Verdict | None] = [None] * len(pairs)
-        live: list[int] = []
+        windows: dict[int, list[str]] = {}
         for i, (output, requirement) in enumerate(pairs):
             check_text(requirement, what="intent_description")
             if not check_text(output).strip():
                 verdicts[i] = empty_output_verdict(self, requirement, limits[i])
+                continue
+            pieces = split_into_windows(output, self._model.tokenizer, self.window_tokens, self.window_overlap)
+            if len(pieces) > 1 and (self.long_output == "fail" or len(pieces) > self.max_windows):
+                reason = too_long_reason(len(pieces), self.window_tokens, self.max_windows, self.long_output)
+                verdicts[i] = not_judged_verdict(self, requirement, limits[i], reason)
             else:
-                live.append(i)
-        if live:
+                windows[i] = pieces
+        if windows:
             started = time.perf_counter()
-            texts = list(dict.fromkeys(t for i in live for t in pairs[i]))
-            for i in live:
-                for group in self.anchors.get(pairs[i][1], ((), ())):
-                    texts.extend(t for t in group if t not in texts)
-            with self._lock:
-                vectors = self._model.encode(
-                    texts,
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-            index = {t: vectors[k] for k, t in enumerate(texts)}
-            latency = (time.perf_counter() - started) * 1000 / len(live)
-            for i in live:
-                output, requirement = pairs[i]
-                if requirement in self.anchors:
-                    good, bad = self.anchors[requirement]
-                    vec = index[output]
-                    near_good = max(float(vec @ index[t]) for t in good)
-                    near_bad = max(float(vec @ index[t]) for t in bad)
-                    score = min(1.0, max(0.0, (1.0 + near_good - near_bad) / 2))
-                else:
-                    score = max(0.0, float(index[output] @ index[requirement]))
-                verdicts[i] = Verdict(
-                    passed=score >= limits[i],
-                    score=score,
-                    threshold=limits[i],
-                    reason=None if score >= limits[i] else (
-                        f"cosine similarity {score:.3f} is below {limits[i]:.3f}"
-                    ),
-                    judge=self.name,
-                    model=self.model_id,
+            index = self._embed(pairs, windows)
+            latency = (time.perf_counter() - started) * 1000 / len(windows)
+            for i, pieces in windows.items():
+                requirement = pairs[i][1]
+                scores = [self._score(index, piece, requirement) for piece in pieces]
+                verdicts[i] = windowed_verdict(
+                    self,
+                    requirement,
+                    limits[i],
+                    scores,
+                    rule=self.long_output,
+                    window_tokens=self.window_tokens,
+                    measure="cosine similarity",
                     latency_ms=latency,
-                    requirement=requirement,
                 )
         return [v for v in verdicts if v is not None]
+
+    def _embed(self, pairs: Sequence[tuple[str, str]], windows: Mapping[int, list[str]]) -> dict[str, Any]:
+        """Vectors of every output window, requirement and anchor; the last two are embedded
+        once per judge (they repeat on every call), outputs every time."""
+        outputs = {piece for pieces in windows.values() for piece in pieces}
+        references = {pairs[i][1] for i in windows}
+        for requirement in list(references):
+            for group in self.anchors.get(requirement, ((), ())):
+                references.update(group)
+        with self._lock:
+            texts = sorted(outputs | (references - self._references.keys()))
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            index = dict(zip(texts, vectors))
+            if len(self._references) < _MAX_CACHED_REFERENCES:
+                self._references.update((t, index[t]) for t in references - self._references.keys())
+            return {**{t: self._references[t] for t in references if t in self._references}, **index}
+
+    def _score(self, index: Mapping[str, Any], text: str, requirement: str) -> float:
+        vec = index[text]
+        if requirement in self.anchors:
+            good, bad = self.anchors[requirement]
+            near_good = max(float(vec @ index[t]) for t in good)
+            near_bad = max(float(vec @ index[t]) for t in bad)
+            return min(1.0, max(0.0, (1.0 + near_good - near_bad) / 2))
+        return max(0.0, float(vec @ index[requirement]))

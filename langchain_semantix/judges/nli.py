@@ -17,6 +17,14 @@ from langchain_semantix.judges.base import (
     empty_output_verdict,
     resolve_thresholds,
 )
+from langchain_semantix.judges.windows import (
+    LongOutputRule,
+    check_rule,
+    not_judged_verdict,
+    split_into_windows,
+    too_long_reason,
+    windowed_verdict,
+)
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -25,9 +33,10 @@ __all__ = ["NLIJudge", "JudgeModelError", "to_hypothesis", "DEFAULT_NLI_MODEL", 
 
 DEFAULT_NLI_MODEL = "cross-encoder/nli-MiniLM2-L6-H768"
 MODEL_ENV_VAR = "SEMANTIX_NLI_MODEL"
-#: Characters kept from an output before tokenising. The model sees at most
-#: ``max_length`` tokens anyway; this only bounds the tokeniser's work on huge texts.
-DEFAULT_MAX_CHARS = 8_000
+#: Seconds the hub may take to answer the one request that checks it is reachable.
+HUB_PROBE_TIMEOUT_S = 5.0
+#: Tokens kept free in every window for special tokens and re-tokenisation at the cut.
+_SPECIAL_TOKENS_MARGIN = 8
 
 _REQUIREMENT_PREFIX = re.compile(
     r"^(?:the|this|your|an?)\s+(?:text|response|output|answer|reply|message)\s+"
@@ -45,13 +54,7 @@ def _progressive(verb: str) -> str:
         return verb[:-2] + "ying"
     if lower.endswith("e") and not lower.endswith(("ee", "ye", "oe")):
         return verb[:-1] + "ing"
-    if (
-        len(lower) >= 3
-        and lower[-1] not in "aeiouwxy"
-        and lower[-2] in "aeiou"
-        and lower[-3] not in "aeiou"
-        and len(lower) <= 4
-    ):
+    if len(lower) >= 3 and lower[-1] not in "aeiouwxy" and lower[-2] in "aeiou" and lower[-3] not in "aeiou" and len(lower) <= 4:
         return verb + verb[-1] + "ing"
     return verb + "ing"
 
@@ -90,18 +93,56 @@ def entailment_index(id2label: dict[Any, str]) -> int:
     )
 
 
-def _load_error(model_name: str, exc: BaseException) -> JudgeModelError:
+def _load_error(model_name: str, problem: str) -> JudgeModelError:
     return JudgeModelError(
-        f"Could not load the NLI model {model_name!r} ({type(exc).__name__}: {exc}).\n"
+        f"Could not load the NLI model {model_name!r}: {problem}\n"
         "Fixes:\n"
-        f"  - point at local files: NLIJudge(model_name='/path/to/{DEFAULT_NLI_MODEL.split('/')[-1]}') "
+        f"  - point at local files: NLIJudge('/path/to/{DEFAULT_NLI_MODEL.split('/')[-1]}') "
         f"or export {MODEL_ENV_VAR}=/path/to/model;\n"
         "  - on a machine with internet, download it once into the Hugging Face cache: "
-        f"huggingface-cli download {DEFAULT_NLI_MODEL};\n"
+        f"hf download {DEFAULT_NLI_MODEL} (then HF_HUB_OFFLINE=1 is fine);\n"
         "  - install the extra if sentence-transformers is missing: "
         "pip install 'langchain-semantix[nli]'.\n"
         "No other judge is used in its place."
     )
+
+
+def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIMEOUT_S) -> str:
+    """Where to load ``model_name`` from, without the hub's minute of retries when it is unreachable.
+
+    A local folder is used as it is; a hub name is looked up in the Hugging Face cache first
+    (no network). Only when it is not cached and ``HF_HUB_OFFLINE`` is unset is the hub asked,
+    once, with a ``probe_timeout`` seconds limit and no retries; when that fails the error says
+    why and how to fix it. A reachable hub returns the name, and sentence-transformers downloads.
+
+    Raises:
+        JudgeModelError: the model is neither on disk, nor cached, nor reachable.
+    """
+    if os.path.isdir(os.path.expanduser(model_name)):
+        return os.path.expanduser(model_name)
+    try:
+        import huggingface_hub
+        from huggingface_hub import get_hf_file_metadata, hf_hub_url, snapshot_download
+    except ImportError as exc:
+        raise _load_error(model_name, f"{exc} (the 'nli' extra is not installed)") from exc
+    try:
+        cached = snapshot_download(model_name, local_files_only=True)
+        if os.path.exists(os.path.join(cached, "config.json")):
+            return cached
+    except Exception:  # not cached, or not a valid repo id: fall through to the checks below
+        pass
+    offline_env = os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+    if offline_env or huggingface_hub.constants.is_offline_mode():
+        raise _load_error(model_name, "it is not a local folder, not in the Hugging Face cache, and HF_HUB_OFFLINE is set.")
+    try:
+        get_hf_file_metadata(hf_hub_url(model_name, "config.json"), timeout=probe_timeout)
+    except Exception as exc:  # network errors, unknown repo, gated repo ...
+        raise _load_error(
+            model_name,
+            f"it is not a local folder nor in the Hugging Face cache, and the hub did not answer "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}).",
+        ) from exc
+    return model_name
 
 
 class NLIJudge(Judge):
@@ -112,6 +153,16 @@ class NLIJudge(Judge):
     The entailment index comes from the model's ``id2label``, so 2- and 3-label
     models both work.
 
+    Outputs longer than the model's window (``max_length`` tokens, hypothesis included) are
+    never cut silently: they are scored in overlapping windows and, by default, the *worst*
+    window decides, so a rude last paragraph fails a politeness requirement. The verdict then
+    has ``truncated=True`` and ``window_scores``. See :mod:`langchain_semantix.judges.windows`
+    for the rules and when ``long_output="best_window"`` fits better ("must mention ...").
+
+    Loading never hangs on the hub: a local folder or the Hugging Face cache is used first;
+    with ``HF_HUB_OFFLINE=1`` or no network a missing model raises :class:`JudgeModelError`
+    within seconds, with the fixes (see :func:`resolve_model_path`).
+
     Args:
         model_name: Hub name or local path. Defaults to ``$SEMANTIX_NLI_MODEL`` or
             ``cross-encoder/nli-MiniLM2-L6-H768``.
@@ -119,8 +170,12 @@ class NLIJudge(Judge):
         batch_size: Pairs per forward pass in :meth:`evaluate_batch`.
         quantize: ``"int8"`` applies PyTorch dynamic int8 quantisation to the linear
             layers (CPU only): roughly 2x faster, scores within a few hundredths.
-        max_chars: Longer outputs are cut to this many characters before tokenising
-            (the model reads at most 512 tokens); the verdict says ``truncated=True``.
+        max_length: Tokens per model pass (output + hypothesis); ``None``: the model's own.
+        long_output: How an output longer than one window is judged: ``"worst_window"``
+            (default), ``"best_window"`` or ``"fail"``.
+        window_overlap: Tokens shared by consecutive windows, so no sentence is only ever
+            seen cut in two.
+        max_windows: Outputs needing more windows fail with a reason instead of being judged.
         cross_encoder: An already-loaded ``CrossEncoder`` to use instead of loading.
 
     Example:
@@ -131,7 +186,7 @@ class NLIJudge(Judge):
                 "Thank you so much, but I can't make it.",
                 "The text must politely decline an invitation.",
             )
-            verdict.passed, verdict.score
+            verdict.passed, verdict.score, verdict.truncated
     """
 
     name: ClassVar[str] = "nli"
@@ -143,17 +198,24 @@ class NLIJudge(Judge):
         device: str | None = None,
         batch_size: int = 32,
         quantize: Literal["int8"] | None = None,
-        max_chars: int = DEFAULT_MAX_CHARS,
+        max_length: int | None = None,
+        long_output: LongOutputRule = "worst_window",
+        window_overlap: int = 48,
+        max_windows: int = 32,
         default_threshold: float = 0.5,
         cross_encoder: CrossEncoder | None = None,
     ) -> None:
         self.model_name = model_name or os.environ.get(MODEL_ENV_VAR) or DEFAULT_NLI_MODEL
         self.batch_size = batch_size
-        self.max_chars = max_chars
+        self.long_output = check_rule(long_output)
+        self.window_overlap = window_overlap
+        self.max_windows = max_windows
         self.default_threshold = default_threshold
         self.quantize = quantize
         self._lock = threading.Lock()
         self._model = cross_encoder if cross_encoder is not None else self._load(device)
+        if max_length is not None:
+            self._model.max_length = max_length
         if quantize == "int8":
             self._quantize_int8()
         elif quantize is not None:
@@ -163,31 +225,38 @@ class NLIJudge(Judge):
         self.entailment_index = entailment_index(id2label)
 
     def _load(self, device: str | None) -> CrossEncoder:
+        path = resolve_model_path(self.model_name)  # before importing torch: a missing model fails in a second
         try:
             from sentence_transformers import CrossEncoder
         except ImportError as exc:
-            raise _load_error(self.model_name, exc) from exc
+            raise _load_error(self.model_name, f"{exc} (the 'nli' extra is not installed)") from exc
         try:
-            return CrossEncoder(self.model_name, device=device)
-        except Exception as exc:  # the hub and transformers raise many types here
-            raise _load_error(self.model_name, exc) from exc
+            return CrossEncoder(path, device=device)
+        except Exception as exc:  # transformers raises many types here
+            raise _load_error(self.model_name, f"{type(exc).__name__}: {exc}") from exc
 
     def _quantize_int8(self) -> None:
         import torch
 
-        inner = self._model.model
-        quantized = torch.ao.quantization.quantize_dynamic(
-            inner.to("cpu"), {torch.nn.Linear}, dtype=torch.qint8
-        )
+        inner: Any = self._model.model
+        quantized = torch.ao.quantization.quantize_dynamic(inner.to("cpu"), {torch.nn.Linear}, dtype=torch.qint8)
         self._model[0].model = quantized
 
     @property
     def model_id(self) -> str | None:
         return self.model_name + ("@int8" if self.quantize else "")
 
-    def evaluate(
-        self, output: str, intent_description: str, threshold: float | None = None
-    ) -> Verdict:
+    @property
+    def max_length(self) -> int:
+        """Tokens the model reads in one pass (output and hypothesis together)."""
+        return int(self._model.max_length or self._model.tokenizer.model_max_length)
+
+    def window_tokens(self, hypothesis: str) -> int:
+        """Tokens of output that fit in one pass next to ``hypothesis``."""
+        hypothesis_tokens = len(self._model.tokenizer(hypothesis, add_special_tokens=False)["input_ids"])
+        return self.max_length - hypothesis_tokens - _SPECIAL_TOKENS_MARGIN
+
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         return self.evaluate_batch([(output, intent_description)], threshold)[0]
 
     def evaluate_batch(
@@ -195,43 +264,45 @@ class NLIJudge(Judge):
         pairs: Sequence[tuple[str, str]],
         thresholds: float | Sequence[float | None] | None = None,
     ) -> list[Verdict]:
-        """Score every pair in one model pass (batched by ``batch_size``)."""
+        """Score every pair (every window of a long output) in one model pass, batched by ``batch_size``."""
         limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
         verdicts: list[Verdict | None] = [None] * len(pairs)
-        to_score: list[tuple[int, str, str, bool]] = []
+        jobs: list[tuple[int, str, str, int, list[str]]] = []  # (pair, requirement, hypothesis, window size, windows)
         for i, (output, requirement) in enumerate(pairs):
             text = check_text(output)
             requirement = check_text(requirement, what="intent_description")
             if not text.strip():
                 verdicts[i] = empty_output_verdict(self, requirement, limits[i])
                 continue
-            truncated = len(text) > self.max_chars
-            to_score.append((i, text[: self.max_chars], requirement, truncated))
-        if to_score:
-            started = time.perf_counter()
-            inputs = [(text, to_hypothesis(req)) for _, text, req, _ in to_score]
-            with self._lock:  # torch modules are not safe to call from many threads at once
-                probs = self._model.predict(
-                    inputs,
-                    batch_size=self.batch_size,
-                    apply_softmax=True,
-                    show_progress_bar=False,
+            hypothesis = to_hypothesis(requirement)
+            size = self.window_tokens(hypothesis)
+            windows = split_into_windows(text, self._model.tokenizer, size, self.window_overlap)
+            if len(windows) > 1 and (self.long_output == "fail" or len(windows) > self.max_windows):
+                verdicts[i] = not_judged_verdict(
+                    self, requirement, limits[i], too_long_reason(len(windows), size, self.max_windows, self.long_output)
                 )
-            latency = (time.perf_counter() - started) * 1000 / len(to_score)
-            for (i, _, requirement, truncated), row in zip(to_score, probs):
-                score = float(row[self.entailment_index])
-                verdicts[i] = Verdict(
-                    passed=score >= limits[i],
-                    score=score,
-                    threshold=limits[i],
-                    reason=None if score >= limits[i] else (
-                        f"entailment probability {score:.3f} is below {limits[i]:.3f}"
-                    ),
-                    judge=self.name,
-                    model=self.model_id,
-                    label_probabilities={lbl: float(p) for lbl, p in zip(self.labels, row)},
+                continue
+            jobs.append((i, requirement, hypothesis, size, windows))
+        if jobs:
+            started = time.perf_counter()
+            inputs = [(window, hypothesis) for _, _, hypothesis, _, windows in jobs for window in windows]
+            with self._lock:  # torch modules are not safe to call from many threads at once
+                probs = self._model.predict(inputs, batch_size=self.batch_size, apply_softmax=True, show_progress_bar=False)
+            latency = (time.perf_counter() - started) * 1000 / len(jobs)
+            row = 0
+            for i, requirement, _, size, windows in jobs:
+                rows = probs[row : row + len(windows)]
+                row += len(windows)
+                verdicts[i] = windowed_verdict(
+                    self,
+                    requirement,
+                    limits[i],
+                    [float(r[self.entailment_index]) for r in rows],
+                    rule=self.long_output,
+                    window_tokens=size,
+                    measure="entailment probability",
                     latency_ms=latency,
-                    requirement=requirement,
-                    truncated=truncated,
+                    labels=self.labels,
+                    label_rows=rows,
                 )
         return [v for v in verdicts if v is not None]

@@ -45,8 +45,8 @@ def test_empty_and_huge_text(tiny_nli_path):
     judge = NLIJudge(str(tiny_nli_path))
     empty = judge.evaluate("   ", REQ)
     assert not empty.passed and empty.score == 0.0 and "empty" in empty.reason
-    huge = judge.evaluate("word " * 200_000, REQ)  # 1 MB
-    assert huge.truncated and 0.0 <= huge.score <= 1.0
+    huge = judge.evaluate("word " * 200_000, REQ)  # 1 MB: refused, never judged on its first page
+    assert huge.truncated and not huge.passed and huge.score is None and "max_windows" in huge.reason
 
 
 def test_int8_path_stays_close(tiny_nli_path):
@@ -66,7 +66,9 @@ def test_real_minilm_weights_as_cross_encoder(tmp_path):
     torch.manual_seed(0)
     source = bundled_minilm_path()
     model = BertForSequenceClassification.from_pretrained(
-        source, num_labels=3, id2label={0: "contradiction", 1: "entailment", 2: "neutral"},
+        source,
+        num_labels=3,
+        id2label={0: "contradiction", 1: "entailment", 2: "neutral"},
         label2id={"contradiction": 0, "entailment": 1, "neutral": 2},
     )
     model.save_pretrained(tmp_path)
