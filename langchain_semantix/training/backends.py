@@ -83,7 +83,9 @@ def open_source(source: Source) -> RecordBackend:
     if isinstance(source, (str, os.PathLike)):
         return JsonlBackend(source)
     if isinstance(source, BaseStore):
-        return StoreBackend(source)
+        from langchain_semantix.training.shared_store import SharedStoreBackend  # imports this module
+
+        return SharedStoreBackend(source)
     backend = getattr(source, "backend", None)
     if backend is not None:
         return backend  # a TrainingCollector

@@ -21,10 +21,10 @@ from langchain_semantix.training.backends import (
     DEFAULT_NAMESPACE,
     JsonlBackend,
     RecordBackend,
-    StoreBackend,
     iter_records,
 )
 from langchain_semantix.training.records import Redactor, make_record
+from langchain_semantix.training.shared_store import SharedStoreBackend
 
 __all__ = ["TrainingCollector"]
 
@@ -74,7 +74,7 @@ class TrainingCollector(BaseCallbackHandler):
         if (path is None) == (store is None):
             raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
         self.backend: RecordBackend = (
-            JsonlBackend(path, fsync=fsync) if path is not None else StoreBackend(store, namespace)  # type: ignore[arg-type]
+            JsonlBackend(path, fsync=fsync) if path is not None else SharedStoreBackend(store, namespace)  # type: ignore[arg-type]
         )
         self.redact = redact
         self.raise_error = raise_error
@@ -268,6 +268,15 @@ class TrainingCollector(BaseCallbackHandler):
             logger.exception("TrainingCollector could not record a correction")
             if self.raise_error:
                 raise
+
+    def flush(self) -> None:
+        """Wait for store writes started inside an event loop (no-op for files)."""
+        getattr(self.backend, "flush", lambda: None)()
+
+    async def aflush(self) -> None:
+        """Await store writes started inside an event loop (no-op for files)."""
+        if hasattr(self.backend, "aflush"):
+            await self.backend.aflush()
 
     def __repr__(self) -> str:
         return f"TrainingCollector({self.backend.describe()!r})"
