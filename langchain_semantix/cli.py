@@ -16,7 +16,7 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 def _stats(args: argparse.Namespace) -> int:
     from langchain_semantix.training.backends import iter_records
 
-    if not Path(args.source).exists():
+    if isinstance(args.source, str) and not Path(args.source).exists():
         print(f"error: {args.source} does not exist", file=sys.stderr)
         return EXIT_USAGE
     skipped: list[str] = []
@@ -107,6 +107,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from langchain_semantix.training.calibrate import METHODS
+    from langchain_semantix.training.copy import add_copy_parser
     from langchain_semantix.training.exporters import EXPORTERS
 
     parser = argparse.ArgumentParser(prog="langchain-semantix", description="Correction pairs: stats, export, validate, calibrate, demo.")
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="write a thresholds file")
     p.add_argument("--plot", help="write a PNG of score histograms per intent")
     p.set_defaults(func=_calibrate)
+    add_copy_parser(sub)
     p = sub.add_parser("demo", help="run the offline flywheel demo")
     p.add_argument("--out", default="demo_output")
     p.add_argument("--model", help="provider:name for init_chat_model instead of the scripted model")
@@ -151,9 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "calibrate" and not (args.source or args.labelled):
         print("error: give a source file or --labelled", file=sys.stderr)
         return EXIT_USAGE
+    from langchain_semantix.training.postgres import open_cli_specs
+
     try:
-        return int(args.func(args))
-    except (FileNotFoundError, IsADirectoryError, PermissionError, ValueError) as exc:
+        with open_cli_specs(args):  # a postgresql:// source is opened as a store
+            return int(args.func(args))
+    except (FileNotFoundError, IsADirectoryError, PermissionError, ValueError, ConnectionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 

@@ -115,3 +115,35 @@ def copy_records(
             dst.append_many(new)  # type: ignore[attr-defined]
         result.copied += len(new)
     return result
+
+
+# -- the ``copy`` subcommand -------------------------------------------------------------
+
+SPEC_HELP = "JSONL file, or postgresql://USER:PASSWORD@HOST/DB (optionally #namespace.parts, default #semantix.corrections)"
+
+
+def add_copy_parser(subparsers: Any) -> None:
+    """Add ``copy SRC DST`` to a CLI's subparsers."""
+    p = subparsers.add_parser(
+        "copy", help="copy correction records between a JSONL file and a PostgreSQL store (resumable, de-duplicated by id)"
+    )
+    p.add_argument("source", help=SPEC_HELP)
+    p.add_argument("destination", help=SPEC_HELP)
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records per write")
+    p.set_defaults(func=run_copy_command)
+
+
+def run_copy_command(args: Any) -> int:
+    """Handler of ``copy``: exit code 0 on success, 2 when the source file does not exist."""
+    import sys
+    from pathlib import Path
+
+    from langchain_semantix.training.postgres import is_connection_string, open_spec
+
+    if not is_connection_string(args.source) and not Path(args.source).is_file():
+        print(f"error: {args.source} does not exist (give a JSONL file or a postgresql:// connection string)", file=sys.stderr)
+        return 2
+    with open_spec(args.source) as source, open_spec(args.destination) as destination:
+        result = copy_records(source, destination, batch_size=args.batch_size, progress=sys.stderr.isatty())
+    print(result.summary())
+    return 0

@@ -24,7 +24,7 @@ import asyncio
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -43,6 +43,7 @@ __all__ = [
     "iter_values_by_key",
     "transient_errors",
     "open_spec",
+    "open_cli_specs",
 ]
 
 CONNECTION_PREFIXES = ("postgresql://", "postgres://")
@@ -305,3 +306,15 @@ def open_spec(spec: str | os.PathLike[str], *, namespace: tuple[str, ...] | None
     conn_str, fragment = split_spec(str(spec))
     with open_store(conn_str) as store:
         yield SharedStoreBackend(store, fragment or namespace or DEFAULT_NAMESPACE)
+
+
+@contextmanager
+def open_cli_specs(args: Any, names: tuple[str, ...] = ("source",)) -> Iterator[Any]:
+    """Replace each connection-string attribute ``names`` of parsed CLI ``args`` by an open
+    store backend for the duration of the block (JSONL paths are left as they are)."""
+    with ExitStack() as stack:
+        for name in names:
+            value = getattr(args, name, None)
+            if is_connection_string(value):
+                setattr(args, name, stack.enter_context(open_spec(str(value))))
+        yield args
