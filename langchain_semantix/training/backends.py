@@ -80,6 +80,10 @@ Source = str | os.PathLike | RecordBackend | BaseStore | Any
 
 def open_source(source: Source) -> RecordBackend:
     """A backend for a path, a store, a collector or a backend."""
+    if isinstance(source, str) and source.startswith(("postgresql://", "postgres://")):
+        from langchain_semantix.training.postgres import ConnectionStringSource
+
+        return ConnectionStringSource(source)
     if isinstance(source, (str, os.PathLike)):
         return JsonlBackend(source)
     if isinstance(source, BaseStore):

@@ -61,7 +61,7 @@ def collect_scores(source: Source | None = None, *, labelled: Iterable[Mapping[s
         return dict(scores)
     if source is None:
         raise ValueError("pass a source of records or labelled data")
-    if isinstance(source, (str, os.PathLike)) and not Path(source).exists():
+    if isinstance(source, (str, os.PathLike)) and not str(source).startswith(("postgresql://", "postgres://")) and not Path(source).exists():
         return {}
     for record in iter_records(source):
         accepted, rejected = scores[record["intent"]]

@@ -140,7 +140,7 @@ def run_copy_command(args: Any) -> int:
 
     from langchain_semantix.training.postgres import is_connection_string, open_spec
 
-    if not is_connection_string(args.source) and not Path(args.source).is_file():
+    if isinstance(args.source, str) and not is_connection_string(args.source) and not Path(args.source).is_file():
         print(f"error: {args.source} does not exist (give a JSONL file or a postgresql:// connection string)", file=sys.stderr)
         return 2
     with open_spec(args.source) as source, open_spec(args.destination) as destination:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -44,10 +45,19 @@ __all__ = [
     "transient_errors",
     "open_spec",
     "open_cli_specs",
+    "ConnectionStringSource",
 ]
 
 CONNECTION_PREFIXES = ("postgresql://", "postgres://")
 _SETUP_LOCK_KEY = 0x5E3A471C  # pg_advisory_lock id: one process runs the store migrations at a time
+# pg_try_advisory_lock in a loop, not pg_advisory_lock: a session blocked in that statement
+# holds a snapshot, and setup's CREATE INDEX CONCURRENTLY waits for every such snapshot.
+_TRY_LOCK = "SELECT pg_try_advisory_lock(%s)"
+_SETUP_WAIT_S = 60.0
+_SETUP_TIMEOUT_MESSAGE = (
+    "another process has been creating the store tables for 60 s; check for a stuck session "
+    "(SELECT * FROM pg_locks WHERE locktype = 'advisory') and try again"
+)
 _INSTALL_HINT = 'PostgreSQL support needs the postgres extra: pip install "langchain-semantix[postgres]"'
 
 
@@ -167,8 +177,7 @@ def open_store(
         pool.open(wait=True, timeout=connect_timeout)
         store = PostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
         if setup:
-            probe.execute("SET lock_timeout = '60s'")
-            probe.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+            _wait_for_setup_lock(lambda: probe.execute(_TRY_LOCK, (_SETUP_LOCK_KEY,)).fetchone()[0])
             try:
                 store.setup()
             finally:
@@ -209,8 +218,11 @@ async def open_async_store(
         await pool.open(wait=True, timeout=connect_timeout)
         store = AsyncPostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
         if setup:
-            await probe.execute("SET lock_timeout = '60s'")
-            await probe.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+            deadline = time.monotonic() + _SETUP_WAIT_S
+            while not (await (await probe.execute(_TRY_LOCK, (_SETUP_LOCK_KEY,))).fetchone())[0]:  # type: ignore[index]
+                if time.monotonic() > deadline:
+                    raise TimeoutError(_SETUP_TIMEOUT_MESSAGE)
+                await asyncio.sleep(0.1)
             try:
                 await store.setup()
             finally:
@@ -220,6 +232,14 @@ async def open_async_store(
             yield store
         finally:
             await aflush_store(store)
+
+
+def _wait_for_setup_lock(try_lock: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + _SETUP_WAIT_S
+    while not try_lock():
+        if time.monotonic() > deadline:
+            raise TimeoutError(_SETUP_TIMEOUT_MESSAGE)
+        time.sleep(0.1)
 
 
 # -- reading in key order --------------------------------------------------------------
@@ -318,3 +338,24 @@ def open_cli_specs(args: Any, names: tuple[str, ...] = ("source",)) -> Iterator[
             if is_connection_string(value):
                 setattr(args, name, stack.enter_context(open_spec(str(value))))
         yield args
+
+
+class ConnectionStringSource:
+    """A record source named by a ``postgresql://...[#namespace]`` string: each read opens
+    the store, streams its records in key order and closes it (what ``iter_records``,
+    the exporters and calibration get when given a connection string)."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with open_spec(self.spec) as backend:
+            yield from backend
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write one record (opens a connection per call: to write many, use :func:`open_store`)."""
+        with open_spec(self.spec) as backend:
+            backend.append(record)
+
+    def describe(self) -> str:
+        return redact(self.spec)
