@@ -70,9 +70,7 @@ def _batches(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict
         yield batch
 
 
-def copy_records(
-    source: Source, destination: Source, *, batch_size: int = 500, progress: bool = False
-) -> CopyResult:
+def copy_records(source: Source, destination: Source, *, batch_size: int = 500, progress: bool = False) -> CopyResult:
     """Copy every record of ``source`` that ``destination`` lacks (by record id).
 
     Args:

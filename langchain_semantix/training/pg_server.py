@@ -91,9 +91,7 @@ class TemporaryPostgres:
     # -- lifecycle -----------------------------------------------------------------------
 
     def _cmd(self, *args: str, timeout: float = _TIMEOUT_S) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [*self._run_as, *args], capture_output=True, text=True, timeout=timeout, cwd=self.root
-        )
+        result = subprocess.run([*self._run_as, *args], capture_output=True, text=True, timeout=timeout, cwd=self.root)
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(args[:2])} failed ({result.returncode}): {result.stderr.strip() or result.stdout.strip()}")
         return result
@@ -110,8 +108,9 @@ class TemporaryPostgres:
         pwfile.write_text(self.password + "\n")
         if os.geteuid() == 0:
             shutil.chown(pwfile, "postgres", "postgres")
-        self._cmd(str(self.bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
-                  "--no-locale", "--auth=trust", "--no-sync")
+        self._cmd(
+            str(self.bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8", "--no-locale", "--auth=trust", "--no-sync"
+        )
         hba = self.data_dir / "pg_hba.conf"
         hba.write_text(f"local all {PASSWORD_USER} scram-sha-256\nlocal all all trust\n")
         self.start_server()
@@ -123,13 +122,15 @@ class TemporaryPostgres:
         options = f"-k {self.socket_dir} -p {self.port} -c listen_addresses='' -c max_connections=200"
         if not self.fsync:
             options += " -c fsync=off -c full_page_writes=off"  # survives a server crash, not an OS crash
-        self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.root / "server.log"),  # type: ignore[operator]
-                  "-o", options, "-w", "-t", str(_TIMEOUT_S), "start", timeout=_TIMEOUT_S + 10)
+        log = str(self.data_dir.parent / "server.log")
+        self._pg_ctl("-l", log, "-o", options, "start")
 
     def stop_server(self, mode: str = "fast") -> None:
         """``pg_ctl stop -m MODE`` (``immediate`` is a crash: no clean shutdown)."""
-        self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "-t", str(_TIMEOUT_S), "stop",
-                  timeout=_TIMEOUT_S + 10)
+        self._pg_ctl("-m", mode, "stop")
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-w", "-t", str(_TIMEOUT_S), *args, timeout=_TIMEOUT_S + 10)
 
     def psql(self, sql: str) -> None:
         """Run one SQL statement as the superuser."""

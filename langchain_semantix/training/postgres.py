@@ -130,13 +130,12 @@ def is_postgres_store(store: object) -> bool:
     return any(cls.__module__.startswith("langgraph.store.postgres") for cls in type(store).__mro__)
 
 
-_POOL_KWARGS = {"autocommit": True, "prepare_threshold": 0}
-
-
-def _conn_kwargs(connect_timeout: float) -> dict[str, Any]:
+def _pool_options(pool_size: int, connect_timeout: float) -> dict[str, Any]:
+    """What ``PostgresStore.from_conn_string`` gives its pool, plus bounded waits."""
     from psycopg.rows import dict_row
 
-    return {**_POOL_KWARGS, "row_factory": dict_row, "connect_timeout": int(connect_timeout)}
+    connection = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, "connect_timeout": int(connect_timeout)}
+    return {"min_size": 1, "max_size": pool_size, "kwargs": connection, "open": False, "timeout": connect_timeout}
 
 
 @contextmanager
@@ -171,9 +170,8 @@ def open_store(
         probe = psycopg.connect(conn_str, autocommit=True, connect_timeout=int(connect_timeout))
     except psycopg.OperationalError as exc:
         raise _explain(exc, conn_str) from None
-    kwargs = _conn_kwargs(connect_timeout)
-    with probe, ConnectionPool(conn_str, min_size=1, max_size=pool_size, kwargs=kwargs, open=False,
-                               check=ConnectionPool.check_connection, timeout=connect_timeout) as pool:
+    kwargs = _pool_options(pool_size, connect_timeout)
+    with probe, ConnectionPool(conn_str, **kwargs, check=ConnectionPool.check_connection) as pool:
         pool.open(wait=True, timeout=connect_timeout)
         store = PostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
         if setup:
@@ -212,9 +210,8 @@ async def open_async_store(
         probe = await psycopg.AsyncConnection.connect(conn_str, autocommit=True, connect_timeout=int(connect_timeout))
     except psycopg.OperationalError as exc:
         raise _explain(exc, conn_str) from None
-    kwargs = _conn_kwargs(connect_timeout)
-    async with probe, AsyncConnectionPool(conn_str, min_size=1, max_size=pool_size, kwargs=kwargs, open=False,
-                                          check=AsyncConnectionPool.check_connection, timeout=connect_timeout) as pool:
+    kwargs = _pool_options(pool_size, connect_timeout)
+    async with probe, AsyncConnectionPool(conn_str, **kwargs, check=AsyncConnectionPool.check_connection) as pool:
         await pool.open(wait=True, timeout=connect_timeout)
         store = AsyncPostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
         if setup:
@@ -245,8 +242,7 @@ def _wait_for_setup_lock(try_lock: Callable[[], bool]) -> None:
 # -- reading in key order --------------------------------------------------------------
 
 _PAGE_SQL = (
-    "SELECT key, value FROM store WHERE prefix = %s AND key > %s "
-    "AND (expires_at IS NULL OR expires_at > NOW()) ORDER BY key LIMIT %s"
+    "SELECT key, value FROM store WHERE prefix = %s AND key > %s AND (expires_at IS NULL OR expires_at > NOW()) ORDER BY key LIMIT %s"
 )
 
 

@@ -141,9 +141,7 @@ class SharedStoreBackend(StoreBackend):
     async def aappend(self, record: dict[str, Any]) -> None:
         """Write one record with the store's ``aput`` (awaited, with retries)."""
         to_json_line(record)
-        await self._awith_retry(
-            lambda: self.store.aput(self.namespace, record["id"], record, index=False), f"record {record['id']}"
-        )
+        await self._awith_retry(lambda: self.store.aput(self.namespace, record["id"], record, index=False), f"record {record['id']}")
 
     def append_many(self, records: Iterable[dict[str, Any]]) -> int:
         """Write records in one store batch (one statement on Postgres); returns how many."""
