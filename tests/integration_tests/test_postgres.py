@@ -140,6 +140,8 @@ def test_cli_reads_a_connection_string(server, namespace, tmp_path, capsys):
     assert "Polite: threshold" in capsys.readouterr().out
     # a connection string works in the Python API as a path does
     assert sum(1 for _ in iter_records(spec)) == 30
+    assert EXPORTERS["openai-preference"](spec, tmp_path / "dpo.jsonl").written == 30
+    assert sum(len(a) for a, _ in collect_scores(spec).values()) == 30
 
 
 def test_async_collector_through_async_postgres_store(server, namespace):
@@ -301,3 +303,48 @@ def test_copy_round_trip_and_resume(server, namespace, tmp_path, monkeypatch):
 def test_copy_missing_source_file(tmp_path, capsys):
     assert main(["copy", str(tmp_path / "nope.jsonl"), str(tmp_path / "out.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err and not (tmp_path / "out.jsonl").exists()
+
+
+def test_retention_examples_from_the_docs(server, namespace):
+    from datetime import datetime, timedelta, timezone
+
+    from langgraph.store.base import PutOp
+
+    with open_store(server.url()) as store:
+        collector = TrainingCollector.from_store(store, namespace=namespace)
+        old = [collector.record(**_fields(n), timestamp="2020-01-01T00:00:00+00:00") for n in range(3)]
+        new = [_record(collector, 5, n) for n in range(4)]
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=90)).isoformat()
+        backend = SharedStoreBackend(store, namespace)
+        stale = [r["id"] for r in backend if (r.get("timestamp") or "") < cutoff]
+        assert sorted(stale) == sorted(r["id"] for r in old)
+        store.batch([PutOp(backend.namespace, key, None) for key in stale])
+        assert {r["id"] for r in backend} == {r["id"] for r in new}
+    import psycopg
+
+    with psycopg.connect(server.url(), autocommit=True) as conn:  # the SQL variant, by row age
+        conn.execute("UPDATE store SET created_at = now() - interval '100 days' WHERE key = %s", (new[0]["id"],))
+        deleted = conn.execute(
+            "DELETE FROM store WHERE ctid IN (SELECT ctid FROM store WHERE prefix = %s "
+            "AND created_at < now() - interval '90 days' LIMIT 5000)",
+            (".".join(namespace),),
+        ).rowcount
+    assert deleted == 1 and len(_rows(server.url(), namespace)) == 3
+
+
+def _fields(n: int) -> dict:
+    return {
+        "intent": "Polite", "intent_description": "Be polite.", "rejected_output": f"no {n}", "rejected_score": 0.1,
+        "rejected_reason": "rude", "accepted_output": f"No, thank you {n}.", "accepted_score": 0.9, "feedback": "f", "attempts": 2,
+    }  # fmt: skip
+
+
+def test_label_store_on_postgres(server):
+    labels = pytest.importorskip("langchain_semantix.training.judge.labels", reason="the judge package (LabelStore) is not on this branch")
+    namespace = ("semantix", f"labels{uuid.uuid4().hex[:8]}")
+    with open_store(server.url()) as store:
+        label_store = labels.LabelStore(SharedStoreBackend(store, namespace))
+        examples = [labels.LabelledExample(requirement="Be polite.", output=f"out {n}", label=bool(n % 2)) for n in range(120)]
+        assert label_store.add_many(examples) == 120
+        assert sorted(e.id for e in label_store.examples()) == sorted(e.id for e in examples)
+        assert len(labels.LabelStore(store, namespace=namespace)) == 120  # a plain store works too
