@@ -246,10 +246,19 @@ _PAGE_SQL = (
 )
 
 
+def _fast_json(cursor: Any) -> None:
+    """Parse ``jsonb`` with orjson (a langgraph dependency), on this cursor only."""
+    import orjson
+    from psycopg.types.json import set_json_loads
+
+    set_json_loads(orjson.loads, cursor)
+
+
 def _fetch_page(store: PostgresStore, prefix: str, after: str, limit: int) -> list[tuple[str, Any]]:
     from langgraph.checkpoint.postgres import _internal
 
     with _internal.get_connection(store.conn) as conn, conn.cursor() as cur:
+        _fast_json(cur)
         cur.execute(_PAGE_SQL, (prefix, after, limit))
         return [(row["key"], row["value"]) for row in cur.fetchall()]
 
@@ -258,6 +267,7 @@ async def _afetch_page(store: AsyncPostgresStore, prefix: str, after: str, limit
     from langgraph.checkpoint.postgres import _ainternal
 
     async with _ainternal.get_connection(store.conn) as conn, conn.cursor() as cur:
+        _fast_json(cur)
         await cur.execute(_PAGE_SQL, (prefix, after, limit))
         return [(row["key"], row["value"]) for row in await cur.fetchall()]
 

@@ -158,6 +158,10 @@ def test_async_collector_through_async_postgres_store(server, namespace):
             # the store's sync API raises inside its own loop, so a blocking write would fail the run
             await asyncio.gather(*(chain.ainvoke(q, config={"callbacks": [collector]}) for q in questions))
             await collector.aflush()
+            backend = SharedStoreBackend(store, namespace, page_size=7)
+            with pytest.raises(RuntimeError, match="asyncio.to_thread"):
+                next(iter(backend))  # a sync read inside the store's own loop would deadlock
+            assert len(await asyncio.to_thread(lambda: list(iter_records(backend)))) == len(questions)
             return [item.value for item in await store.asearch(namespace, limit=1000)]
 
     values = asyncio.run(run())
