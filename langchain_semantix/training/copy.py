@@ -49,7 +49,8 @@ def _with_id(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _valid_records(source: Source, skipped: list[str]) -> Iterator[dict[str, Any]]:
     backend = open_source(source)
-    raw_iter: Iterable[dict[str, Any]] = read_jsonl(backend.path) if isinstance(backend, JsonlBackend) else backend
+    corrupt: list[int] = []
+    raw_iter: Iterable[dict[str, Any]] = read_jsonl(backend.path, skipped=corrupt) if isinstance(backend, JsonlBackend) else backend
     for n, raw in enumerate(raw_iter, start=1):
         try:
             normalize_record(raw)
@@ -57,6 +58,7 @@ def _valid_records(source: Source, skipped: list[str]) -> Iterator[dict[str, Any
             skipped.append(f"record {n}: {exc}")
             continue
         yield _with_id(raw)
+    skipped.extend(f"line {n}: corrupt JSON" for n in corrupt)
 
 
 def _batches(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
