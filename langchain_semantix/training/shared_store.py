@@ -190,7 +190,8 @@ class SharedStoreBackend(StoreBackend):
             )
 
     def flush(self, timeout: float | None = 60.0) -> None:
-        """Wait for background writes (from threads other than a pending loop's own)."""
+        """Wait for writes handed to the writer thread; writes running as tasks on an event
+        loop (``AsyncPostgresStore``) are awaited by :meth:`aflush`."""
         with self._pending_lock:
             pending = [f for f in self._pending if isinstance(f, Future)]
         for fut in pending:
