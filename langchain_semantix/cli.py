@@ -43,7 +43,13 @@ EXPORT_FORMATS: dict[str, str] = {
 #: anything. A module that is not installed is left out of ``--help``.
 PLUGIN_PARSERS: dict[str, tuple[str, str, str]] = {
     "judge": ("train, evaluate and use a trained judge", "langchain_semantix.training.judge.cli", "add_judge_parser"),
+    "copy": (
+        "copy correction records between a JSONL file and a PostgreSQL store",
+        "langchain_semantix.training.copy",
+        "add_copy_parser",
+    ),
 }
+_CONNECTION_PREFIXES = ("postgresql://", "postgres://")  # training.backends.CONNECTION_PREFIXES, without importing it
 
 Subparsers = Any  # argparse._SubParsersAction, which argparse does not export
 
@@ -93,8 +99,8 @@ def _missing_input(args: argparse.Namespace) -> str | None:
     """Checked before any work, so a missing source never leaves an empty output behind."""
     for name in getattr(args, "input_files", ()):
         path = getattr(args, name, None)
-        if path is None:
-            continue
+        if path is None or str(path).startswith(_CONNECTION_PREFIXES):
+            continue  # a PostgreSQL store is opened (and its errors reported) by the command
         label = f"--{name}" if name == "labelled" else name.upper()
         if not Path(path).exists():
             return f"{label}: {path} does not exist (give the path of an existing JSONL file)"
@@ -108,7 +114,7 @@ def _missing_input(args: argparse.Namespace) -> str | None:
 
 def add_stats_parser(subparsers: Subparsers) -> None:
     p = _subparser(subparsers, "stats", "count correction pairs by intent (JSON on stdout)", _stats, ("source",))
-    p.add_argument("source", help="collector JSONL file")
+    p.add_argument("source", help="collector JSONL file, or a postgresql://...[#namespace] store")
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -133,7 +139,7 @@ def add_export_parser(subparsers: Subparsers) -> None:
     for name, summary in EXPORT_FORMATS.items():
         f = formats.add_parser(name, help=summary, description=summary + ".", epilog=EXIT_CODES, formatter_class=_Formatter)
         f.set_defaults(input_files=("source",))
-        f.add_argument("source", help="collector JSONL file")
+        f.add_argument("source", help="collector JSONL file, or a postgresql://...[#namespace] store")
         f.add_argument("destination", help="file to write (replaced atomically)")
         f.add_argument("--intent", metavar="NAME", help="export only records of this intent name")
         f.add_argument("--dedupe", action="store_true", help="drop records with the same prompt and answers")
@@ -209,7 +215,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 def add_calibrate_parser(subparsers: Subparsers) -> None:
     p = _subparser(subparsers, "calibrate", "fit a threshold per intent from scored attempts", _calibrate, ("source", "labelled"))
-    p.add_argument("source", nargs="?", help="collector JSONL file (or use --labelled)")
+    p.add_argument("source", nargs="?", help="collector JSONL file or postgresql:// store (or use --labelled)")
     p.add_argument("--method", choices=["midpoint", "youden", "fbeta", "precision"], default="midpoint", help="how the threshold is chosen")
     p.add_argument("--min-samples", type=_positive_int, metavar="N", help="fewest accepted and rejected scores per intent")
     p.add_argument("--beta", type=float, default=1.0, metavar="B", help="beta of --method fbeta")
@@ -393,6 +399,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {missing}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if str(getattr(args, "source", "")).startswith(_CONNECTION_PREFIXES):
+            from langchain_semantix.training.postgres import open_cli_specs
+
+            with open_cli_specs(args):  # a postgresql:// source is read as a store
+                return int(args.func(args))
         return int(args.func(args))
     except (OSError, ValueError) as exc:
         print(f"error: {_in_cli_terms(str(exc), parser)}", file=sys.stderr)

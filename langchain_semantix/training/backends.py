@@ -80,12 +80,27 @@ class StoreBackend:
 Source = str | os.PathLike | RecordBackend | BaseStore | Any
 
 
+#: Sources given as strings with these prefixes are PostgreSQL stores, not file paths.
+CONNECTION_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_store_spec(source: object) -> bool:
+    """Whether ``source`` is a ``postgresql://`` connection string rather than a path."""
+    return isinstance(source, str) and source.startswith(CONNECTION_PREFIXES)
+
+
 def open_source(source: Source) -> RecordBackend:
     """A backend for a path, a store, a collector or a backend."""
+    if is_store_spec(source):
+        from langchain_semantix.training.postgres import ConnectionStringSource
+
+        return ConnectionStringSource(source)
     if isinstance(source, (str, os.PathLike)):
         return JsonlBackend(source)
     if isinstance(source, BaseStore):
-        return StoreBackend(source)
+        from langchain_semantix.training.shared_store import SharedStoreBackend  # imports this module
+
+        return SharedStoreBackend(source)
     backend = getattr(source, "backend", None)
     if backend is not None:
         return backend  # a TrainingCollector

@@ -24,11 +24,11 @@ from langchain_semantix.training.backends import (
     DEFAULT_NAMESPACE,
     JsonlBackend,
     RecordBackend,
-    StoreBackend,
     iter_records,
 )
 from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
 from langchain_semantix.training.records import RecordError, Redactor, make_record
+from langchain_semantix.training.shared_store import SharedStoreBackend
 
 __all__ = ["TrainingCollector", "CollectorWriteWarning"]
 
@@ -119,7 +119,7 @@ class TrainingCollector(BaseCallbackHandler):
             backend.file.check_destination()
             self.backend: RecordBackend = backend
         else:
-            self.backend = StoreBackend(store, namespace)  # type: ignore[arg-type]
+            self.backend = SharedStoreBackend(store, namespace)  # type: ignore[arg-type]
         self.spool = JsonlFile(spool, fsync=fsync, lock_timeout=lock_timeout) if spool else None
         if self.spool is not None:
             self.spool.check_destination()
@@ -262,12 +262,16 @@ class TrainingCollector(BaseCallbackHandler):
         return spooled
 
     def flush(self, timeout: float | None = None) -> None:
-        """Wait until pairs handed to the background writer (from async runs) are written."""
+        """Wait until pairs handed to the background writer (from async runs) are written,
+        and, for a shared store, until its writes started inside an event loop land."""
         self._background.flush(timeout)
+        getattr(self.backend, "flush", lambda: None)()
 
     async def aflush(self) -> None:
         """:meth:`flush` without blocking the event loop."""
         await self._background.aflush()
+        if hasattr(self.backend, "aflush"):
+            await self.backend.aflush()
 
     def _handle_quietly(self, outcome: dict[str, Any]) -> None:
         try:

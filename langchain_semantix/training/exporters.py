@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.training.backends import Source, iter_records
+from langchain_semantix.training.backends import Source, is_store_spec, iter_records
 from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files
 
 __all__ = [
@@ -94,6 +94,8 @@ def _prompt_key(record: dict[str, Any]) -> str:
 
 
 def _source_path(source: Source) -> Path | None:
+    if is_store_spec(source):
+        return None
     if isinstance(source, (str, os.PathLike)):
         return Path(source)
     path = getattr(source, "path", None)

@@ -1,0 +1,149 @@
+"""``copy``: move correction records between a JSONL file and a store, either direction.
+
+Records are written in batches, each batch whole or not at all (one ``write`` to the
+file under its lock, one statement to PostgreSQL). Records already at the destination
+(same id) are skipped, so an interrupted copy is resumed by running it again and adds
+no duplicates. A record without an id (semantix-ai's format) gets one derived from its
+content, the same on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_semantix.training.backends import JsonlBackend, Source, open_source
+from langchain_semantix.training.jsonl import read_jsonl
+from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
+
+__all__ = ["CopyResult", "copy_records"]
+
+
+@dataclass
+class CopyResult:
+    """What a copy did."""
+
+    source: str
+    destination: str
+    copied: int = 0
+    already_there: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"copied {self.copied} records from {self.source} to {self.destination}"
+        if self.already_there:
+            text += f" ({self.already_there} already there)"
+        if self.skipped:
+            text += f"; skipped {len(self.skipped)} unreadable (first: {self.skipped[0]})"
+        return text
+
+
+def _with_id(raw: dict[str, Any]) -> dict[str, Any]:
+    if raw.get("id"):
+        return raw
+    digest = hashlib.blake2b(to_json_line(raw), digest_size=16).hexdigest()
+    return {**raw, "id": digest}
+
+
+def _valid_records(source: Source, skipped: list[str]) -> Iterator[dict[str, Any]]:
+    backend = open_source(source)
+    corrupt: list[int] = []
+    raw_iter: Iterable[dict[str, Any]] = read_jsonl(backend.path, skipped=corrupt) if isinstance(backend, JsonlBackend) else backend
+    for n, raw in enumerate(raw_iter, start=1):
+        try:
+            normalize_record(raw)
+        except RecordError as exc:
+            skipped.append(f"record {n}: {exc}")
+            continue
+        yield _with_id(raw)
+    skipped.extend(f"line {n}: corrupt JSON" for n in corrupt)
+
+
+def _batches(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def copy_records(source: Source, destination: Source, *, batch_size: int = 500, progress: bool = False) -> CopyResult:
+    """Copy every record of ``source`` that ``destination`` lacks (by record id).
+
+    Args:
+        source: A JSONL path, a LangGraph store, a backend or a collector.
+        destination: The same kinds; a JSONL path is created with its parent folders.
+        batch_size: Records per write (and per existence lookup in a store).
+        progress: Show a tqdm progress bar.
+
+    Example:
+        .. code-block:: python
+
+            with open_store("postgresql://app@db/agents") as store:
+                copy_records("corrections.jsonl", store)   # run again: copies nothing
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    src, dst = open_source(source), open_source(destination)
+    result = CopyResult(source=src.describe(), destination=dst.describe())
+    records = _valid_records(src, result.skipped)
+    if progress:
+        from tqdm.auto import tqdm
+
+        records = tqdm(records, desc="copy", unit="rec")
+    if not isinstance(dst, JsonlBackend) and not hasattr(dst, "existing_ids"):
+        raise TypeError(f"cannot copy into {dst.describe()}; give a JSONL path or a LangGraph store")
+    file_ids: set[str] | None = None
+    if isinstance(dst, JsonlBackend):
+        file_ids = {r["id"] for r in read_jsonl(dst.path) if r.get("id")}
+    for batch in _batches(records, batch_size):
+        unique = list({r["id"]: r for r in batch}.values())
+        present = file_ids if file_ids is not None else dst.existing_ids(r["id"] for r in unique)  # type: ignore[attr-defined]
+        new = [r for r in unique if r["id"] not in present]
+        result.already_there += len(batch) - len(new)
+        if not new:
+            continue
+        if isinstance(dst, JsonlBackend):
+            dst.file.append_many(new)
+            file_ids.update(r["id"] for r in new)  # type: ignore[union-attr]
+        else:
+            dst.append_many(new)  # type: ignore[attr-defined]
+        result.copied += len(new)
+    return result
+
+
+# -- the ``copy`` subcommand -------------------------------------------------------------
+
+SPEC_HELP = "JSONL file, or postgresql://USER:PASSWORD@HOST/DB (optionally #namespace.parts, default #semantix.corrections)"
+
+
+def add_copy_parser(subparsers: Any) -> None:
+    """Add ``copy SRC DST`` to a CLI's subparsers."""
+    p = subparsers.add_parser(
+        "copy", help="copy correction records between a JSONL file and a PostgreSQL store (resumable, de-duplicated by id)"
+    )
+    p.add_argument("source", help=SPEC_HELP)
+    p.add_argument("destination", help=SPEC_HELP)
+    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records per write")
+    p.set_defaults(func=run_copy_command)
+
+
+def run_copy_command(args: Any) -> int:
+    """Handler of ``copy``: exit code 0 on success, 2 when the source file does not exist."""
+    import sys
+    from pathlib import Path
+
+    from langchain_semantix.training.postgres import is_connection_string, open_spec
+
+    if isinstance(args.source, str) and not is_connection_string(args.source) and not Path(args.source).is_file():
+        print(f"error: {args.source} does not exist (give a JSONL file or a postgresql:// connection string)", file=sys.stderr)
+        return 2
+    with open_spec(args.source) as source, open_spec(args.destination) as destination:
+        result = copy_records(source, destination, batch_size=args.batch_size, progress=sys.stderr.isatty())
+    print(result.summary())
+    return 0
