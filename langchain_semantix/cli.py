@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo_output")
     p.add_argument("--model", help="provider:name for init_chat_model instead of the scripted model")
     p.set_defaults(func=_demo)
+    from langchain_semantix.training.judge.cli import add_judge_parser
+
+    add_judge_parser(sub)
     return parser
 
 

@@ -169,7 +169,7 @@ def _fit(model: Any, tokenizer: Any, data: Sequence[LabelledExample], recipe: Tr
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()
-            losses.append(float(loss))
+            losses.append(loss.item())
             bar.update(1)
             bar.set_postfix(epoch=epoch + 1, loss=f"{losses[-1]:.3f}")
     bar.close()
@@ -245,7 +245,7 @@ def train_judge(
     output_dir = Path(output_dir)
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
-    previous_threads = torch.get_num_threads()
+    previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     if threads:
         torch.set_num_threads(threads)
     try:
@@ -276,6 +276,7 @@ def train_judge(
         _write_atomic(output_dir / MANIFEST_NAME, manifest)
     finally:
         torch.set_num_threads(previous_threads)
+        torch.use_deterministic_algorithms(previous_deterministic)
     return TrainedJudge(output_dir)
 
 
