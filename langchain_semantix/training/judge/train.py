@@ -237,12 +237,13 @@ def train_judge(
 
     from langchain_semantix.training.judge.evaluate import split_calibration
 
-    check_trainable(examples)
     for e in examples:
         if not isinstance(e, LabelledExample):
             raise LabelError(f"train_judge takes LabelledExample items, got {type(e).__name__}; use read_labels(path)")
     recipe = TrainRecipe(**{**asdict(recipe or TrainRecipe()), **overrides})
     output_dir = Path(output_dir)
+    check_trainable([*examples, *(bundled_corpus() if recipe.use_corpus else [])],
+                    what="the labels" + (" and the bundled corpus" if recipe.use_corpus else ""))
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
     previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
