@@ -111,10 +111,16 @@ def _build_model(base: str) -> Any:
     """A one-logit sequence classifier; from an NLI head, start at entailment minus contradiction."""
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers.utils import logging as hf_logging
 
     config = AutoConfig.from_pretrained(base)
     labels = {str(v).lower(): int(k) for k, v in (config.id2label or {}).items()}
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, ignore_mismatched_sizes=True)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the new head is "missing from the checkpoint" by design
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, ignore_mismatched_sizes=True)
+    finally:
+        hf_logging.set_verbosity(verbosity)
     if "entailment" in labels and "contradiction" in labels and config.num_labels >= 2:
         source = AutoModelForSequenceClassification.from_pretrained(base)
         head, new_head = source.classifier, model.classifier
