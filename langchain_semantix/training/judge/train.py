@@ -41,6 +41,9 @@ class TrainRecipe:
     max_length: int = 128
     user_weight: int = 2
     freeze_embeddings: bool = True
+    #: Train only the top N encoder layers (and the head); ``None`` trains all. Backward
+    #: passes stop at the first trainable layer, so fewer layers train faster.
+    trainable_layers: int | None = None
     use_corpus: bool = True
     max_corpus_examples: int | None = None
 
@@ -149,9 +152,12 @@ def _fit(model: Any, tokenizer: Any, data: Sequence[LabelledExample], recipe: Tr
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
-    if recipe.freeze_embeddings:
-        for p in model.base_model.embeddings.parameters():
-            p.requires_grad = False
+    frozen = list(model.base_model.embeddings.parameters()) if recipe.freeze_embeddings else []
+    if recipe.trainable_layers is not None:
+        layers = model.base_model.encoder.layer
+        frozen += [p for layer in layers[: max(0, len(layers) - recipe.trainable_layers)] for p in layer.parameters()]
+    for p in frozen:
+        p.requires_grad = False
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe.learning_rate, weight_decay=recipe.weight_decay)
     steps_per_epoch = (len(data) + recipe.batch_size - 1) // recipe.batch_size
