@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +70,26 @@ def hard_fa(judge: Judge, test: Sequence[LabelledExample], thresholds: dict[str,
     return sum(values) / len(values) if values else None
 
 
-def measure(name: str, k: int, judge: Judge, test: Sequence[LabelledExample], own: dict[str, float] | None,
-            seconds: float | None = None, cpu: float | None = None) -> dict[str, Any]:
+def measure(
+    name: str,
+    k: int,
+    judge: Judge,
+    test: Sequence[LabelledExample],
+    own: dict[str, float] | None,
+    seconds: float | None = None,
+    cpu: float | None = None,
+) -> dict[str, Any]:
     report = evaluate_judge(judge, test, calibration_fraction=0.5, seed=0)
-    return {"judge": name, "k": k, "auc": report.mean_roc_auc, "hard_fa_cal": report.mean_hard_false_acceptance,
-            "hard_fa_own": hard_fa(judge, test, own), "seconds": seconds, "cpu": cpu,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "judge": name,
+        "k": k,
+        "auc": report.mean_roc_auc,
+        "hard_fa_cal": report.mean_hard_false_acceptance,
+        "hard_fa_own": hard_fa(judge, test, own),
+        "seconds": seconds,
+        "cpu": cpu,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def train(labels: Sequence[LabelledExample], options: dict[str, Any], workdir: Path, tag: str) -> tuple[Judge, float, float]:
@@ -82,25 +98,61 @@ def train(labels: Sequence[LabelledExample], options: dict[str, Any], workdir: P
     return judge, time.perf_counter() - started, time.process_time() - cpu
 
 
+def trained_row(
+    k: int, labels: list[LabelledExample], test: list[LabelledExample], options: dict[str, Any], workdir: Path
+) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(options["threads"])
+    judge, seconds, cpu = train(labels, options, workdir, f"k{k}")
+    return measure("trained judge", k, judge, test, None, seconds, cpu)
+
+
+def embedding_rows(
+    embedding: EmbeddingJudge | None, judges: list[str], k: int, labels: list[LabelledExample], test: list[LabelledExample]
+) -> list[dict[str, Any]]:
+    rows = []
+    if embedding is not None and "embedding" in judges:
+        rows.append(measure("EmbeddingJudge", k, embedding, test, own_thresholds(embedding, labels)))
+    if embedding is not None and "anchored" in judges and k:
+        groups = {
+            key: ([e.output for e in labels if e.key == key and e.label], [e.output for e in labels if e.key == key and not e.label])
+            for key in {e.key for e in labels}
+        }
+        anchors = {e.requirement: groups[e.key] for e in labels if all(groups[e.key])}
+        anchored = EmbeddingJudge(bundled_minilm_path(), model=embedding._model, anchors=anchors)
+        rows.append(measure("anchored EmbeddingJudge", k, anchored, test, own_thresholds(anchored, labels)))
+    print_rows(rows)
+    return rows
+
+
 def fmt(value: float | None, spec: str = ".3f") -> str:
     return "-" if value is None else format(value, spec)
 
 
 def print_rows(rows: list[dict[str, Any]]) -> None:
-    print("| judge | labels/req | mean ROC AUC | hard false acc. (calibrated) | hard false acc. (own thr.) "
-          "| train s (wall) | train s (CPU) | peak RSS MB |")
+    print(
+        "| judge | labels/req | mean ROC AUC | hard false acc. (calibrated) | hard false acc. (own thr.) "
+        "| train s (wall) | train s (CPU) | peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['judge']} | {r['k']} | {fmt(r['auc'])} | {fmt(r['hard_fa_cal'])} | {fmt(r['hard_fa_own'])} "
-              f"| {fmt(r['seconds'], '.0f')} | {fmt(r['cpu'], '.0f')} | {r['rss_mb']:.0f} |", flush=True)
+        print(
+            f"| {r['judge']} | {r['k']} | {fmt(r['auc'])} | {fmt(r['hard_fa_cal'])} | {fmt(r['hard_fa_own'])} "
+            f"| {fmt(r['seconds'], '.0f')} | {fmt(r['cpu'], '.0f')} | {r['rss_mb']:.0f} |",
+            flush=True,
+        )
 
 
 def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for pair in pairs:
         key, _, value = pair.partition("=")
-        options[key] = value if not value.replace(".", "", 1).replace("-", "", 1).isdigit() else (
-            float(value) if "." in value or "e-" in value else int(value))
+        options[key] = (
+            value
+            if not value.replace(".", "", 1).replace("-", "", 1).isdigit()
+            else (float(value) if "." in value or "e-" in value else int(value))
+        )
         if value in ("true", "false"):
             options[key] = value == "true"
     return options
@@ -112,6 +164,7 @@ def main() -> None:
     parser.add_argument("--ks", default="0,5,10,20")
     parser.add_argument("--judges", default="embedding,anchored,trained")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=4, help="trainings run side by side (one process each)")
     parser.add_argument("--validate", action="store_true", help="recipe selection on the train split only")
     parser.add_argument("recipe", nargs="*", help="train_judge options, key=value (e.g. epochs=2)")
     args = parser.parse_args()
@@ -127,26 +180,23 @@ def main() -> None:
     options = {"progress": False, "threads": args.threads, **parse_options(args.recipe)}
     ks = [int(k) for k in args.ks.split(",")]
     judges = args.judges.split(",")
-    print(f"dev set {args.dev}: {len({e.key for e in test})} requirements, {len(test)} "
-          f"{'validation' if args.validate else 'test'} outputs ({sum(e.hard for e in test)} hard negatives); "
-          f"recipe options {options}\n", flush=True)
+    print(
+        f"dev set {args.dev}: {len({e.key for e in test})} requirements, {len(test)} "
+        f"{'validation' if args.validate else 'test'} outputs ({sum(e.hard for e in test)} hard negatives); "
+        f"recipe options {options}\n",
+        flush=True,
+    )
     rows: list[dict[str, Any]] = []
     embedding = EmbeddingJudge(bundled_minilm_path()) if {"embedding", "anchored"} & set(judges) else None
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+        # Each training runs in its own process: its peak RSS is its own, and on a shared
+        # machine the k runs proceed side by side.
+        trained = {k: pool.submit(trained_row, k, first_k(train_split, k), test, options, Path(tmp)) for k in ks if "trained" in judges}
         for k in ks:
-            labels = first_k(train_split, k)
-            if embedding is not None and "embedding" in judges:
-                rows.append(measure("EmbeddingJudge", k, embedding, test, own_thresholds(embedding, labels)))
-            if embedding is not None and "anchored" in judges and k:
-                anchors = {key: ([e.output for e in labels if e.key == key and e.label],
-                                 [e.output for e in labels if e.key == key and not e.label]) for key in {e.key for e in labels}}
-                anchors = {e.requirement: anchors[e.key] for e in labels if all(anchors[e.key])}
-                anchored = EmbeddingJudge(bundled_minilm_path(), model=embedding._model, anchors=anchors)
-                rows.append(measure("anchored EmbeddingJudge", k, anchored, test, own_thresholds(anchored, labels)))
-            if "trained" in judges:
-                judge, seconds, cpu = train(labels, options, Path(tmp), f"k{k}")
-                rows.append(measure("trained judge", k, judge, test, None, seconds, cpu))
-            print_rows([r for r in rows if r["k"] == k])
+            rows.extend(embedding_rows(embedding, judges, k, first_k(train_split, k), test))
+        for future in trained.values():
+            rows.append(future.result())
+            print_rows([rows[-1]])
     print("\nsummary")
     print_rows(rows)
 

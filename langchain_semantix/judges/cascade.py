@@ -95,8 +95,13 @@ class CascadeJudge(Judge):
         who = judge_identity(self.strong)
         examples = [
             LabelledExample(
-                requirement=requirement, output=output, label=verdict.passed, intent=verdict.intent,
-                source=f"judge:{who}", score=verdict.score, judge=who,
+                requirement=requirement,
+                output=output,
+                label=verdict.passed,
+                intent=verdict.intent,
+                source=f"judge:{who}",
+                score=verdict.score,
+                judge=who,
                 metadata={"local_score": lv.score, "local_judge": judge_identity(self.local)},
             )
             for (output, requirement), lv, verdict in zip(pairs, local, strong)
@@ -108,8 +113,9 @@ class CascadeJudge(Judge):
             self.collected.extend(examples)
             self.stats.labels_written += len(examples)
 
-    def _merge(self, verdicts: list[Verdict], escalated: list[int], strong: Sequence[Verdict],
-               pairs: Sequence[tuple[str, str]]) -> list[Verdict]:
+    def _merge(
+        self, verdicts: list[Verdict], escalated: list[int], strong: Sequence[Verdict], pairs: Sequence[tuple[str, str]]
+    ) -> list[Verdict]:
         with self._lock:
             self.stats.checks += len(pairs)
             self.stats.escalations += len(escalated)

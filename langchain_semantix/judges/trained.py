@@ -96,10 +96,14 @@ class TrainedJudge(Judge):
         out = [0.0] * len(pairs)
         with self._lock, torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
-                chunk = order[start:start + self.batch_size]
+                chunk = order[start : start + self.batch_size]
                 batch = self._tokenizer(
-                    [pairs[i][1] for i in chunk], [pairs[i][0] for i in chunk], padding=True,
-                    truncation=True, max_length=self.max_length, return_tensors="pt",
+                    [pairs[i][1] for i in chunk],
+                    [pairs[i][0] for i in chunk],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
                 ).to(self._model.device)
                 probs = torch.sigmoid(self._model(**batch).logits[:, 0]).tolist()
                 for i, p in zip(chunk, probs):
@@ -121,8 +125,9 @@ class TrainedJudge(Judge):
             given = list(thresholds)
             if len(given) != len(pairs):
                 raise ValueError(f"got {len(given)} thresholds for {len(pairs)} pairs; pass one value or one per pair")
-        limits = [self.threshold_for(check_text(d, what="intent_description")) if t is None else float(t)
-                  for (_, d), t in zip(pairs, given)]
+        limits = [
+            self.threshold_for(check_text(d, what="intent_description")) if t is None else float(t) for (_, d), t in zip(pairs, given)
+        ]
         live = [i for i, (o, _) in enumerate(pairs) if check_text(o).strip()]
         started = time.perf_counter()
         live_scores = dict(zip(live, self.scores([pairs[i] for i in live])))
@@ -133,11 +138,18 @@ class TrainedJudge(Judge):
                 verdicts.append(empty_output_verdict(self, requirement, limits[i]))
                 continue
             score, limit = live_scores[i], limits[i]
-            verdicts.append(Verdict(
-                passed=score >= limit, score=score, threshold=limit,
-                reason=None if score >= limit else f"trained judge probability {score:.3f} is below {limit:.3f}",
-                judge=self.name, model=self.model_id, latency_ms=latency, requirement=requirement,
-            ))
+            verdicts.append(
+                Verdict(
+                    passed=score >= limit,
+                    score=score,
+                    threshold=limit,
+                    reason=None if score >= limit else f"trained judge probability {score:.3f} is below {limit:.3f}",
+                    judge=self.name,
+                    model=self.model_id,
+                    latency_ms=latency,
+                    requirement=requirement,
+                )
+            )
         return verdicts
 
     def __repr__(self) -> str:

@@ -32,8 +32,11 @@ def test_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert NATIVE_KERNEL_NAME == "python3" and sys.executable
     client.execute()
-    outputs = {i: "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in c.outputs)
-               for i, c in enumerate(nb.cells) if c.cell_type == "code"}
+    outputs = {
+        i: "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in c.outputs)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+    }
     text = "\n".join(outputs.values())
     assert "but I can't come.\", True, 'human_review')" in text and "('No.', False, 'human_review')" in text
     assert "judge:keyword:keywords" in text and "| PoliteDecline |" in text

@@ -59,8 +59,7 @@ def _read_all(paths: list[str]) -> list[Any]:
 def _eval(args: argparse.Namespace) -> int:
     from langchain_semantix.training.judge.evaluate import evaluate_judge
 
-    report = evaluate_judge(load_judge(args.judge), _read_all(args.labels),
-                            calibration_fraction=args.calibration_fraction, seed=args.seed)
+    report = evaluate_judge(load_judge(args.judge), _read_all(args.labels), calibration_fraction=args.calibration_fraction, seed=args.seed)
     print(report.to_markdown())
     if args.json:
         Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -74,12 +73,20 @@ def _train(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"use_corpus": not args.no_corpus}
     if args.epochs is not None:
         options["epochs"] = args.epochs
-    judge = train_judge(_read_all(args.labels), output_dir=args.output, base_model=args.base_model, seed=args.seed,
-                        calibration_fraction=args.calibration_fraction, **options)
+    judge = train_judge(
+        _read_all(args.labels),
+        output_dir=args.output,
+        base_model=args.base_model,
+        seed=args.seed,
+        calibration_fraction=args.calibration_fraction,
+        **options,
+    )
     held = judge.manifest["thresholds"].get("held_out", {})
     auc = held.get("mean_roc_auc")
-    print(f"saved a trained judge to {args.output} (held-out mean ROC AUC: {'-' if auc is None else f'{auc:.3f}'}); "
-          f"use it with --judge trained:{args.output} or {JUDGE_ENV_VAR}=trained:{args.output}")
+    print(
+        f"saved a trained judge to {args.output} (held-out mean ROC AUC: {'-' if auc is None else f'{auc:.3f}'}); "
+        f"use it with --judge trained:{args.output} or {JUDGE_ENV_VAR}=trained:{args.output}"
+    )
     return 0
 
 

@@ -66,8 +66,7 @@ class JudgeReport:
     @property
     def mean_hard_false_acceptance(self) -> float | None:
         """Mean over requirements of the hard-negative false acceptance at the calibrated thresholds."""
-        values = [m.calibrated_hard_false_acceptance for m in self.requirements.values()
-                  if m.calibrated_hard_false_acceptance is not None]
+        values = [m.calibrated_hard_false_acceptance for m in self.requirements.values() if m.calibrated_hard_false_acceptance is not None]
         return sum(values) / len(values) if values else None
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,17 +164,26 @@ def _metrics(key: str, rows: Sequence[tuple[LabelledExample, float, bool]]) -> R
     tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, passed, labels=[False, True]).ravel())
     hard = [p for e, _, p in rows if not e.label and e.hard]
     return RequirementMetrics(
-        key=key, n=len(rows), n_positive=sum(y), n_negative=len(y) - sum(y), n_hard=len(hard),
+        key=key,
+        n=len(rows),
+        n_positive=sum(y),
+        n_negative=len(y) - sum(y),
+        n_hard=len(hard),
         roc_auc=float(roc_auc_score(y, scores)) if len(set(y)) == 2 else None,
         accuracy=float(accuracy_score(y, passed)),
         f1=float(f1_score(y, passed, zero_division=0.0)),
-        false_acceptance=_rate(fp, fp + tn), hard_false_acceptance=_rate(sum(hard), len(hard)),
-        tp=tp, fp=fp, tn=tn, fn=fn,
+        false_acceptance=_rate(fp, fp + tn),
+        hard_false_acceptance=_rate(sum(hard), len(hard)),
+        tp=tp,
+        fp=fp,
+        tn=tn,
+        fn=fn,
     )
 
 
-def _calibrate(metrics: RequirementMetrics, rows: Sequence[tuple[LabelledExample, float, bool]],
-               calibration: set[int], indices: Sequence[int]) -> None:
+def _calibrate(
+    metrics: RequirementMetrics, rows: Sequence[tuple[LabelledExample, float, bool]], calibration: set[int], indices: Sequence[int]
+) -> None:
     cal = [(rows[k][1], rows[k][0].label) for k, i in enumerate(indices) if i in calibration]
     held = [rows[k] for k, i in enumerate(indices) if i not in calibration]
     threshold = _youden([s for s, _ in cal], [y for _, y in cal])
@@ -233,7 +241,10 @@ def evaluate_judge(
     overall = _metrics("overall", [(e, *s) for e, s in zip(examples, scored)])
     aucs = [m.roc_auc for m in per.values() if m.roc_auc is not None]
     return JudgeReport(
-        judge=repr(judge), requirements=per, overall=overall,
+        judge=repr(judge),
+        requirements=per,
+        overall=overall,
         mean_roc_auc=sum(aucs) / len(aucs) if aucs else None,
-        calibration_fraction=calibration_fraction, notes=notes,
+        calibration_fraction=calibration_fraction,
+        notes=notes,
     )

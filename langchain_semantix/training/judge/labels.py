@@ -120,8 +120,7 @@ def _describe_error(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in error["loc"]) or "record"
         if field == "label":
             parts.append(
-                f"label must be true or false (a JSON bool), got {error.get('input')!r}; "
-                "write true/false, not 'yes', 1 or \"true\""
+                f"label must be true or false (a JSON bool), got {error.get('input')!r}; write true/false, not 'yes', 1 or \"true\""
             )
         elif error["type"] == "missing":
             parts.append(f"missing field {field!r}")
@@ -164,8 +163,7 @@ def _read_csv(path: Path, intents: Mapping[str, Any] | None) -> Iterator[Labelle
         missing = [c for c in _CSV_COLUMNS if c not in columns and not (c == "requirement" and "intent" in columns)]
         if missing:
             raise LabelError(
-                f"{path}:1: missing column(s) {', '.join(missing)}; the header must be "
-                "requirement,output,label[,intent,source]"
+                f"{path}:1: missing column(s) {', '.join(missing)}; the header must be requirement,output,label[,intent,source]"
             )
         for row in reader:
             where = f"{path}:{reader.line_num}"
@@ -215,10 +213,7 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
     reader = _read_csv if path.suffix.lower() == ".csv" else _read_jsonl
     examples = list(reader(path, intents))
     if not examples:
-        raise LabelError(
-            f"{path} holds no labelled examples; add lines such as "
-            '{"requirement": "...", "output": "...", "label": true}'
-        )
+        raise LabelError(f'{path} holds no labelled examples; add lines such as {{"requirement": "...", "output": "...", "label": true}}')
     return examples
 
 
@@ -315,8 +310,13 @@ def label_with(
     identity = judge_identity(judge)
     examples = [
         LabelledExample(
-            requirement=requirement, output=o, label=v.passed, intent=name,
-            source=f"judge:{identity}", score=v.score, judge=identity,
+            requirement=requirement,
+            output=o,
+            label=v.passed,
+            intent=name,
+            source=f"judge:{identity}",
+            score=v.score,
+            judge=identity,
             metadata={"reason": v.reason} if v.reason else {},
         )
         for o, v in zip(outputs, verdicts)
@@ -390,14 +390,17 @@ def labels_from_corrections(
                 "judge its own mistakes. Label these outputs with another judge (label_with) or by people, "
                 "or pass allow_circular=True"
             )
-        common = {"requirement": record["intent_description"], "intent": record.get("intent"),
-                  "source": "correction", "judge": decider, "metadata": {"record_id": record.get("id")}}
-        examples.append(LabelledExample(output=record["accepted_output"], label=True,
-                                        score=record.get("accepted_score"), **common))
+        common = {
+            "requirement": record["intent_description"],
+            "intent": record.get("intent"),
+            "source": "correction",
+            "judge": decider,
+            "metadata": {"record_id": record.get("id")},
+        }
+        examples.append(LabelledExample(output=record["accepted_output"], label=True, score=record.get("accepted_score"), **common))
         for attempt in record.get("rejected_attempts") or []:
             if attempt.get("output") and str(attempt["output"]).strip():
-                examples.append(LabelledExample(output=attempt["output"], label=False,
-                                                score=attempt.get("score"), **common))
+                examples.append(LabelledExample(output=attempt["output"], label=False, score=attempt.get("score"), **common))
     return examples
 
 
@@ -433,8 +436,9 @@ def labels_from_review(review: Mapping[str, Any], *, source: str = "human_review
     if not intents:
         raise LabelError("the review names no intents; it must list the intents the draft was judged against")
     return [
-        LabelledExample(requirement=i["description"], intent=i.get("name"), output=text, label=label,
-                        source=source, metadata={"decision": decision})
+        LabelledExample(
+            requirement=i["description"], intent=i.get("name"), output=text, label=label, source=source, metadata={"decision": decision}
+        )
         for i in intents
         for text, label in labelled
     ]

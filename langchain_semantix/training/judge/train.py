@@ -129,8 +129,8 @@ def _build_model(base: str) -> Any:
         head, new_head = source.classifier, model.classifier
         with torch.no_grad():
             ent, con = labels["entailment"], labels["contradiction"]
-            new_head.weight.copy_(head.weight[ent:ent + 1] - head.weight[con:con + 1])
-            new_head.bias.copy_(head.bias[ent:ent + 1] - head.bias[con:con + 1])
+            new_head.weight.copy_(head.weight[ent : ent + 1] - head.weight[con : con + 1])
+            new_head.bias.copy_(head.bias[ent : ent + 1] - head.bias[con : con + 1])
     model.config.id2label, model.config.label2id = {0: "satisfies"}, {"satisfies": 0}
     return model
 
@@ -171,9 +171,15 @@ def _fit(model: Any, tokenizer: Any, data: Sequence[LabelledExample], recipe: Tr
         order = list(range(len(data)))
         random.Random(epoch).shuffle(order)
         for start in range(0, len(order), recipe.batch_size):
-            chunk = [data[i] for i in order[start:start + recipe.batch_size]]
-            batch = tokenizer([e.requirement for e in chunk], [e.output for e in chunk], padding=True,
-                              truncation=True, max_length=recipe.max_length, return_tensors="pt")
+            chunk = [data[i] for i in order[start : start + recipe.batch_size]]
+            batch = tokenizer(
+                [e.requirement for e in chunk],
+                [e.output for e in chunk],
+                padding=True,
+                truncation=True,
+                max_length=recipe.max_length,
+                return_tensors="pt",
+            )
             target = torch.tensor([float(e.label) for e in chunk])
             loss = loss_fn(model(**batch).logits[:, 0], target)
             loss.backward()
@@ -213,8 +219,11 @@ def _calibrate(judge: TrainedJudge, held_out: Sequence[LabelledExample], seed: i
             per[requirement] = value
     overall = _youden(scores, [e.label for e in held_out])
     report = evaluate_judge(judge, held_out, thresholds=0.5, calibration_fraction=0.0, seed=seed)
-    return {"global": overall if overall is not None else 0.5, "requirements": per,
-            "held_out": {"mean_roc_auc": report.mean_roc_auc, "overall": asdict(report.overall)}}
+    return {
+        "global": overall if overall is not None else 0.5,
+        "requirements": per,
+        "held_out": {"mean_roc_auc": report.mean_roc_auc, "overall": asdict(report.overall)},
+    }
 
 
 def train_judge(
@@ -254,8 +263,10 @@ def train_judge(
             raise LabelError(f"train_judge takes LabelledExample items, got {type(e).__name__}; use read_labels(path)")
     recipe = TrainRecipe(**{**asdict(recipe or TrainRecipe()), **overrides})
     output_dir = Path(output_dir)
-    check_trainable([*examples, *(bundled_corpus() if recipe.use_corpus else [])],
-                    what="the labels" + (" and the bundled corpus" if recipe.use_corpus else ""))
+    check_trainable(
+        [*examples, *(bundled_corpus() if recipe.use_corpus else [])],
+        what="the labels" + (" and the bundled corpus" if recipe.use_corpus else ""),
+    )
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
     previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
@@ -263,7 +274,9 @@ def train_judge(
         torch.set_num_threads(threads)
     try:
         _seed_everything(seed)
-        cal_idx, train_idx = split_calibration(examples, calibration_fraction, seed) if calibration_fraction else ([], list(range(len(examples))))
+        cal_idx, train_idx = (
+            split_calibration(examples, calibration_fraction, seed) if calibration_fraction else ([], list(range(len(examples))))
+        )
         train_part = [examples[i] for i in train_idx]
         held_out = [examples[i] for i in cal_idx]
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -274,10 +287,17 @@ def train_judge(
         model.save_pretrained(output_dir)
         tokenizer.save_pretrained(output_dir)
         manifest = {
-            "schema_version": MANIFEST_SCHEMA, "id": f"trained:{_data_hash(examples)}:{seed}",
-            "base_model": base, "data_hash": _data_hash(examples), "seed": seed, "recipe": asdict(recipe),
-            "package_version": _package_version(), "n_examples": len(examples), "n_training_rows": len(data),
-            "counts": _counts(examples), "calibration_fraction": calibration_fraction,
+            "schema_version": MANIFEST_SCHEMA,
+            "id": f"trained:{_data_hash(examples)}:{seed}",
+            "base_model": base,
+            "data_hash": _data_hash(examples),
+            "seed": seed,
+            "recipe": asdict(recipe),
+            "package_version": _package_version(),
+            "n_examples": len(examples),
+            "n_training_rows": len(data),
+            "counts": _counts(examples),
+            "calibration_fraction": calibration_fraction,
             "final_loss": sum(losses[-10:]) / max(len(losses[-10:]), 1),
             "training_seconds": round(time.perf_counter() - started, 1),
             "training_cpu_seconds": round(time.process_time() - cpu_started, 1),

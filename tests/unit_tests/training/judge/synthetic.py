@@ -38,7 +38,4 @@ INTENTS = {DECLINE: "PoliteDecline", DATE: "RefundDate", APOLOGY: "ApologyNextSt
 
 
 def examples() -> list[LabelledExample]:
-    return [
-        LabelledExample(requirement=r, output=o, label=y, intent=INTENTS[r], metadata={"hard": h})
-        for r, o, y, h in ROWS
-    ]
+    return [LabelledExample(requirement=r, output=o, label=y, intent=INTENTS[r], metadata={"hard": h}) for r, o, y, h in ROWS]

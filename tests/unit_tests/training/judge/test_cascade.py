@@ -40,7 +40,9 @@ def test_only_uncertain_pairs_escalate_in_one_batch(tmp_path: Path) -> None:
     assert judge.stats.escalation_rate == pytest.approx(0.5)
     stored = read_labels(tmp_path / "labels.jsonl")
     assert [(e.output, e.label, e.source) for e in stored] == [
-        ("maybe", True, "judge:keyword:keywords"), ("No. Go away.", False, "judge:keyword:keywords")]
+        ("maybe", True, "judge:keyword:keywords"),
+        ("No. Go away.", False, "judge:keyword:keywords"),
+    ]
     assert stored[1].metadata["local_score"] == pytest.approx(0.6) and stored[1].score == pytest.approx(0.05)
 
 

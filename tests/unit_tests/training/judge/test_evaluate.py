@@ -35,8 +35,15 @@ def test_figures_computed_by_hand() -> None:
     # AUC: of the 4 (pos, neg) pairs only (0.6, 0.7) is misordered -> 3/4.
     # At 0.5: TP 2, FP 1 (the hard one), TN 1, FN 0 -> accuracy 3/4, F1 = 4/5, false acceptance 1/2.
     # B: positives 0.8, 0.4; negative 0.1 -> AUC 1; at 0.5 TP 1, FN 1, TN 1 -> accuracy 2/3, F1 2/3.
-    examples = [ex("A", "a1", True), ex("A", "a2", True), ex("A", "a3", False, hard=True), ex("A", "a4", False),
-                ex("B", "b1", True), ex("B", "b2", True), ex("B", "b3", False)]
+    examples = [
+        ex("A", "a1", True),
+        ex("A", "a2", True),
+        ex("A", "a3", False, hard=True),
+        ex("A", "a4", False),
+        ex("B", "b1", True),
+        ex("B", "b2", True),
+        ex("B", "b3", False),
+    ]
     judge = TableJudge({"a1": 0.9, "a2": 0.6, "a3": 0.7, "a4": 0.2, "b1": 0.8, "b2": 0.4, "b3": 0.1})
     report = evaluate_judge(judge, examples, calibration_fraction=0)
     a, b = report.requirements["A"], report.requirements["B"]

@@ -50,10 +50,13 @@ def test_unknown_source_and_blank_text_are_refused() -> None:
 
 
 def test_read_jsonl_keeps_extra_fields_as_metadata(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "l.jsonl", [
-        {"requirement": REQ, "output": "Thanks, but no.", "label": True, "requirement_id": "r1"},
-        {"requirement": REQ, "output": "No. Go away.", "label": False, "hard": True, "intent": "PoliteDecline"},
-    ])
+    path = write_jsonl(
+        tmp_path / "l.jsonl",
+        [
+            {"requirement": REQ, "output": "Thanks, but no.", "label": True, "requirement_id": "r1"},
+            {"requirement": REQ, "output": "No. Go away.", "label": False, "hard": True, "intent": "PoliteDecline"},
+        ],
+    )
     first, second = read_labels(path)
     assert first.label is True and first.metadata == {"requirement_id": "r1"} and first.key == REQ
     assert second.hard and second.key == "PoliteDecline" and not first.hard
@@ -68,10 +71,13 @@ def test_read_csv(tmp_path: Path) -> None:
 
 
 def test_non_bool_label_names_file_line_and_fix(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "l.jsonl", [
-        {"requirement": REQ, "output": "a", "label": True},
-        {"requirement": REQ, "output": "b", "label": "yes"},
-    ])
+    path = write_jsonl(
+        tmp_path / "l.jsonl",
+        [
+            {"requirement": REQ, "output": "a", "label": True},
+            {"requirement": REQ, "output": "b", "label": "yes"},
+        ],
+    )
     with pytest.raises(LabelError, match=r"l\.jsonl:2: label must be true or false.*'yes'.*not 'yes'"):
         read_labels(path)
     bad_csv = tmp_path / "l.csv"
@@ -140,8 +146,11 @@ def test_label_with_a_stronger_judge(tmp_path: Path) -> None:
 
 def _record(judge: object, model: str | None = None) -> dict:
     return {
-        "intent": "PoliteDecline", "intent_description": REQ, "id": "r1",
-        "accepted_output": "Thanks, but I can't.", "accepted_score": 0.9,
+        "intent": "PoliteDecline",
+        "intent_description": REQ,
+        "id": "r1",
+        "accepted_output": "Thanks, but I can't.",
+        "accepted_score": 0.9,
         "rejected_attempts": [{"output": "No.", "score": 0.1}, {"output": "Go away.", "score": 0.2}],
         "judge": {"name": judge, "model": model} if judge else None,
     }
@@ -166,9 +175,15 @@ def test_circular_labels_are_refused_unless_allowed() -> None:
 
 
 def _review(decision: str, content: str | None = None) -> dict:
-    return {"decision": decision, "draft": "No.", "content": content,
-            "intents": [{"name": "PoliteDecline", "description": REQ, "threshold": 0.5},
-                        {"name": "Short", "description": "The text must be short.", "threshold": None}]}
+    return {
+        "decision": decision,
+        "draft": "No.",
+        "content": content,
+        "intents": [
+            {"name": "PoliteDecline", "description": REQ, "threshold": 0.5},
+            {"name": "Short", "description": "The text must be short.", "threshold": None},
+        ],
+    }
 
 
 def test_labels_from_review_approve_edit_reject() -> None:
@@ -177,8 +192,10 @@ def test_labels_from_review_approve_edit_reject() -> None:
     assert {e.source for e in approve} == {"human_review"}
     edit = labels_from_review(_review("edit", "Thanks, but I can't."))
     assert [(e.intent, e.output, e.label) for e in edit] == [
-        ("PoliteDecline", "Thanks, but I can't.", True), ("PoliteDecline", "No.", False),
-        ("Short", "Thanks, but I can't.", True), ("Short", "No.", False),
+        ("PoliteDecline", "Thanks, but I can't.", True),
+        ("PoliteDecline", "No.", False),
+        ("Short", "Thanks, but I can't.", True),
+        ("Short", "No.", False),
     ]
     reject = labels_from_review(_review("reject"), source="user")
     assert [(e.output, e.label, e.source) for e in reject] == [("No.", False, "user")] * 2
