@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -378,7 +378,7 @@ def labels_from_corrections(
     if isinstance(records, (str, os.PathLike)) or not isinstance(records, Iterable):
         items: Iterable[Mapping[str, Any]] = iter_records(records)
     else:
-        items = records
+        items = cast(Iterable[Mapping[str, Any]], records)
     examples: list[LabelledExample] = []
     for n, record in enumerate(items, start=1):
         name, model = _record_judge(record)
