@@ -94,3 +94,15 @@ def test_cli_train_and_eval(tiny_nli_path: Path, tmp_path: Path, capsys: pytest.
     bad.write_text('{"requirement": "r", "output": "o", "label": "yes"}\n')
     assert main(["judge", "eval", str(bad), "--judge", f"trained:{out}"]) == 2
     assert "bad.jsonl:1: label must be true or false" in capsys.readouterr().err
+
+
+def test_bundled_corpus_and_base_model_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_semantix.judges import bundled_minilm_path
+    from langchain_semantix.training.judge import bundled_corpus
+    from langchain_semantix.training.judge.train import resolve_base_model
+
+    corpus = bundled_corpus()
+    assert len({e.requirement for e in corpus}) >= 24 and {e.label for e in corpus} == {True, False}
+    assert all(e.intent for e in corpus) and any(e.hard for e in corpus)
+    monkeypatch.setattr("langchain_semantix.training.judge.train._in_hf_cache", lambda name: False)
+    assert resolve_base_model() == bundled_minilm_path()
