@@ -40,4 +40,6 @@ def test_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "\n".join(outputs.values())
     assert "but I can't come.\", True, 'human_review')" in text and "('No.', False, 'human_review')" in text
     assert "judge:keyword:keywords" in text and "| PoliteDecline |" in text
-    assert "CascadeStats(checks=3" in text and "True)" in outputs[max(outputs)]
+    assert "CascadeStats(checks=3" in text
+    last_result = [text for i, text in sorted(outputs.items()) if text][-1]
+    assert last_result.endswith("True)")
