@@ -1,0 +1,186 @@
+"""A cheap local judge that escalates uncertain checks to a strong judge and learns from it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from langchain_semantix.judges.base import Judge, Verdict, resolve_thresholds
+
+if TYPE_CHECKING:
+    from langchain_semantix.judges.trained import TrainedJudge
+    from langchain_semantix.training.judge.labels import LabelledExample, LabelStore
+
+__all__ = ["CascadeJudge", "CascadeStats"]
+
+
+@dataclass
+class CascadeStats:
+    """How many checks the cascade made, escalated, and turned into stored labels."""
+
+    checks: int = 0
+    escalations: int = 0
+    labels_written: int = 0
+
+    @property
+    def escalation_rate(self) -> float:
+        return self.escalations / self.checks if self.checks else 0.0
+
+
+class CascadeJudge(Judge):
+    """The local judge decides outside its uncertain ``band``; inside it, the strong judge does.
+
+    Every strong verdict is stored as a :class:`LabelledExample` (``source="judge:<strong>"``),
+    so :meth:`retrain` can teach the local judge what the strong one decided: the strong
+    judge's cost shrinks as the local judge learns. Batches send only the uncertain pairs
+    to the strong judge, in one batch.
+
+    Args:
+        local: The cheap judge (e.g. ``TrainedJudge``, ``NLIJudge``).
+        strong: The judge to escalate to (e.g. ``LLMJudge(chat_model)``).
+        band: ``(lo, hi)``: local scores with ``lo <= score <= hi`` are escalated.
+        labels: Where escalated verdicts go: a ``LabelStore``, a JSONL path, a LangGraph
+            ``BaseStore``, or ``None`` to keep them in memory (``collected``).
+
+    Example:
+        .. code-block:: python
+
+            judge = CascadeJudge(TrainedJudge.load("judges/v1"), LLMJudge(chat_model),
+                                 band=(0.2, 0.8), labels="labels.jsonl")
+            parser = IntentParser(PoliteDecline, judge=judge)
+            ...
+            judge.stats.escalations
+            judge.retrain("judges/v2")
+    """
+
+    name: ClassVar[str] = "cascade"
+
+    def __init__(
+        self,
+        local: Judge,
+        strong: Judge,
+        *,
+        band: tuple[float, float] = (0.3, 0.7),
+        labels: LabelStore | str | os.PathLike[str] | Any | None = None,
+    ) -> None:
+        lo, hi = band
+        if not 0 <= lo <= hi <= 1:
+            raise ValueError(f"band must be (lo, hi) with 0 <= lo <= hi <= 1, got {band}")
+        from langchain_semantix.training.judge.labels import LabelStore
+
+        self.local, self.strong, self.band = local, strong, (float(lo), float(hi))
+        self.labels: LabelStore | None = labels if isinstance(labels, LabelStore) or labels is None else LabelStore(labels)
+        self.collected: list[LabelledExample] = []
+        self.stats = CascadeStats()
+        self.default_threshold = local.default_threshold
+        self._lock = threading.Lock()
+
+    @property
+    def escalations(self) -> int:
+        return self.stats.escalations
+
+    @property
+    def model_id(self) -> str | None:
+        return f"{self.local.identity}>{self.strong.identity}"
+
+    def _uncertain(self, verdict: Verdict) -> bool:
+        return verdict.score is None or self.band[0] <= verdict.score <= self.band[1]
+
+    def _record(self, pairs: Sequence[tuple[str, str]], local: Sequence[Verdict], strong: Sequence[Verdict]) -> None:
+        from langchain_semantix.training.judge.labels import LabelledExample, judge_identity
+
+        who = judge_identity(self.strong)
+        examples = [
+            LabelledExample(
+                requirement=requirement,
+                output=output,
+                label=verdict.passed,
+                intent=verdict.intent,
+                source=f"judge:{who}",
+                score=verdict.score,
+                judge=who,
+                metadata={"local_score": lv.score, "local_judge": judge_identity(self.local)},
+            )
+            for (output, requirement), lv, verdict in zip(pairs, local, strong)
+            if output.strip()
+        ]
+        if self.labels is not None:
+            self.labels.add_many(examples)
+        with self._lock:
+            self.collected.extend(examples)
+            self.stats.labels_written += len(examples)
+
+    def _merge(
+        self, verdicts: list[Verdict], escalated: list[int], strong: Sequence[Verdict], pairs: Sequence[tuple[str, str]]
+    ) -> list[Verdict]:
+        with self._lock:
+            self.stats.checks += len(pairs)
+            self.stats.escalations += len(escalated)
+        if escalated:
+            self._record([pairs[i] for i in escalated], [verdicts[i] for i in escalated], strong)
+        for i, verdict in zip(escalated, strong):
+            verdicts[i] = verdict
+        return verdicts
+
+    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
+        return self.evaluate_batch([(output, intent_description)], threshold)[0]
+
+    def evaluate_batch(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        thresholds: float | Sequence[float | None] | None = None,
+    ) -> list[Verdict]:
+        """Local batch, then one strong batch for the uncertain pairs only."""
+        given = self._given(thresholds, len(pairs))
+        verdicts = self.local.evaluate_batch(pairs, given)
+        escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
+        strong = self.strong.evaluate_batch([pairs[i] for i in escalated], [given[i] for i in escalated]) if escalated else []
+        return self._merge(verdicts, escalated, strong, pairs)
+
+    async def aevaluate_batch(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        thresholds: float | Sequence[float | None] | None = None,
+    ) -> list[Verdict]:
+        given = self._given(thresholds, len(pairs))
+        verdicts = await self.local.aevaluate_batch(pairs, given)
+        escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
+        strong = await self.strong.aevaluate_batch([pairs[i] for i in escalated], [given[i] for i in escalated]) if escalated else []
+        return self._merge(list(verdicts), escalated, strong, pairs)
+
+    async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
+        return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
+
+    @staticmethod
+    def _given(thresholds: float | Sequence[float | None] | None, n: int) -> list[float | None]:
+        if thresholds is None or isinstance(thresholds, (int, float)):
+            return [thresholds] * n
+        resolve_thresholds(thresholds, n, 0.0)  # length check with a clear message
+        return list(thresholds)
+
+    def examples(self) -> list[LabelledExample]:
+        """The labels gathered so far (from the label store when there is one)."""
+        return self.labels.examples() if self.labels is not None else list(self.collected)
+
+    def retrain(
+        self,
+        output_dir: str | os.PathLike[str],
+        *,
+        extra_examples: Sequence[LabelledExample] = (),
+        replace_local: bool = True,
+        **train_options: Any,
+    ) -> TrainedJudge:
+        """Train a local judge on the gathered labels (plus ``extra_examples``) and, by default,
+        use it as this cascade's local judge from now on."""
+        from langchain_semantix.training.judge.train import train_judge
+
+        judge = train_judge([*self.examples(), *extra_examples], output_dir=output_dir, **train_options)
+        if replace_local:
+            self.local = judge
+        return judge
+
+    def __repr__(self) -> str:
+        return f"CascadeJudge(local={self.local!r}, strong={self.strong!r}, band={self.band})"

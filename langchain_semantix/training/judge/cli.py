@@ -1,0 +1,127 @@
+"""``langchain-semantix judge eval|train``: measure a judge on labels, train one from labels."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from langchain_semantix.judges.base import Judge
+
+__all__ = ["add_judge_parser", "load_judge", "JUDGE_ENV_VAR"]
+
+JUDGE_ENV_VAR = "SEMANTIX_JUDGE"
+SPECS = "embedding, embedding:PATH, nli, nli:PATH, trained:DIR, or a DIR written by `judge train`"
+
+
+def load_judge(spec: str | None = None) -> Judge:
+    """A judge from a spec string (``$SEMANTIX_JUDGE`` when ``spec`` is ``None``).
+
+    Specs: ``"embedding"`` (the bundled all-MiniLM-L6-v2 when installed), ``"embedding:PATH"``,
+    ``"nli"`` (``$SEMANTIX_NLI_MODEL`` or the default NLI model), ``"nli:PATH"``,
+    ``"trained:DIR"``, or a ``DIR`` that holds a trained judge.
+
+    Example:
+        .. code-block:: python
+
+            judge = load_judge("trained:judges/v1")
+    """
+    from langchain_semantix.judges.trained import TrainedJudge, is_trained_judge_dir
+
+    spec = spec or os.environ.get(JUDGE_ENV_VAR)
+    if not spec:
+        raise ValueError(f"no judge given: pass --judge SPEC or set {JUDGE_ENV_VAR} ({SPECS})")
+    kind, _, arg = spec.partition(":")
+    if kind == "embedding":
+        from langchain_semantix.judges.embedding import DEFAULT_EMBEDDING_MODEL, EmbeddingJudge, bundled_minilm_path
+
+        return EmbeddingJudge(arg or bundled_minilm_path() or DEFAULT_EMBEDDING_MODEL)
+    if kind == "nli":
+        from langchain_semantix.judges.nli import NLIJudge
+
+        return NLIJudge(arg or None)
+    if kind == "trained":
+        return TrainedJudge.load(arg)
+    if is_trained_judge_dir(spec):
+        return TrainedJudge.load(spec)
+    raise ValueError(f"unknown judge spec {spec!r}; use one of: {SPECS}")
+
+
+def _read_all(paths: list[str]) -> list[Any]:
+    from langchain_semantix.training.judge.labels import read_labels
+
+    return [e for path in paths for e in read_labels(path)]
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from langchain_semantix.training.judge.evaluate import evaluate_judge
+
+    report = evaluate_judge(load_judge(args.judge), _read_all(args.labels), calibration_fraction=args.calibration_fraction, seed=args.seed)
+    print(report.to_markdown())
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        print(f"saved {args.json}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from langchain_semantix.training.judge.train import train_judge
+
+    options: dict[str, Any] = {"use_corpus": not args.no_corpus}
+    if args.epochs is not None:
+        options["epochs"] = args.epochs
+    judge = train_judge(
+        _read_all(args.labels),
+        output_dir=args.output,
+        base_model=args.base_model,
+        seed=args.seed,
+        calibration_fraction=args.calibration_fraction,
+        **options,
+    )
+    held = judge.manifest["thresholds"].get("held_out", {})
+    auc = held.get("mean_roc_auc")
+    print(
+        f"saved a trained judge to {args.output} (held-out mean ROC AUC: {'-' if auc is None else f'{auc:.3f}'}); "
+        f"use it with --judge trained:{args.output} or {JUDGE_ENV_VAR}=trained:{args.output}"
+    )
+    return 0
+
+
+def _guarded(func: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        from langchain_semantix.judges.nli import JudgeModelError
+        from langchain_semantix.training.judge.labels import LabelError
+
+        try:
+            return int(func(args))
+        except (LabelError, JudgeModelError, FileExistsError, NotADirectoryError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def add_judge_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``judge eval`` and ``judge train`` to a CLI's subparsers."""
+    judge = subparsers.add_parser("judge", help="measure a judge on labelled examples, or train one")
+    sub = judge.add_subparsers(dest="judge_command", required=True)
+    p = sub.add_parser("eval", help="ROC AUC, F1, false acceptance per requirement")
+    p.add_argument("labels", nargs="+", help="labelled examples (JSONL or CSV: requirement,output,label)")
+    p.add_argument("--judge", help=f"{SPECS} (default: ${JUDGE_ENV_VAR})")
+    p.add_argument("--calibration-fraction", type=float, default=0.5, help="share used to fit thresholds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", help="also write the report as JSON here")
+    p.set_defaults(func=_guarded(_eval))
+    p = sub.add_parser("train", help="fine-tune a local judge on labelled examples (also retrains on cascade labels)")
+    p.add_argument("labels", nargs="+", help="labelled examples (JSONL or CSV); several files are joined")
+    p.add_argument("--output", "-o", required=True, help="folder for the trained judge")
+    p.add_argument("--base-model", help="local model folder to start from (default: NLI cross-encoder if cached, else bundled MiniLM)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--calibration-fraction", type=float, default=0.2, help="share held out to fit thresholds")
+    p.add_argument("--no-corpus", action="store_true", help="do not add the bundled corpus of other requirements")
+    p.set_defaults(func=_guarded(_train))
+    return judge
