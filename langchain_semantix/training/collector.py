@@ -83,6 +83,10 @@ class TrainingCollector(BaseCallbackHandler):
         spool: A second JSONL file that takes pairs the main destination refused.
         lock_timeout: Seconds to wait for the file lock before failing with a clear error.
         max_pending_bytes: Bound on the prompts kept for runs still in progress.
+        labels: Where human review decisions go as labelled examples for judge training
+            (a ``LabelStore``, a JSONL path, or a LangGraph store): an approved draft is a
+            positive, an edit a positive for the edit and a negative for the draft, a
+            rejection a negative (see ``training.judge.labels_from_review``).
 
     Example:
         .. code-block:: python
@@ -109,6 +113,7 @@ class TrainingCollector(BaseCallbackHandler):
         spool: str | os.PathLike[str] | None = None,
         lock_timeout: float = 30.0,
         max_pending_bytes: int = _DEFAULT_PENDING_BYTES,
+        labels: Any = None,
     ) -> None:
         if (path is None) == (store is None):
             raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
@@ -123,6 +128,7 @@ class TrainingCollector(BaseCallbackHandler):
         self.spool = JsonlFile(spool, fsync=fsync, lock_timeout=lock_timeout) if spool else None
         if self.spool is not None:
             self.spool.check_destination()
+        self.labels = _label_store(labels)
         self.redact = redact
         self.on_error = "raise" if raise_error else on_error
         self.raise_error = self.on_error == "raise"
@@ -224,6 +230,7 @@ class TrainingCollector(BaseCallbackHandler):
             "spooled": self.spooled,
             "pending_runs": pending_runs,
             "pending_bytes": pending_bytes,
+            "review_labels": self.outcomes["review_labels"],
         }
 
     # -- writing -----------------------------------------------------------------------
@@ -261,6 +268,16 @@ class TrainingCollector(BaseCallbackHandler):
         logger.warning("TrainingCollector could not write a correction pair: %s", message)
         return spooled
 
+    def _write_labels(self, review: dict[str, Any]) -> None:
+        from langchain_semantix.training.judge.labels import labels_from_review
+
+        try:
+            self.outcomes["review_labels"] += self.labels.add_many(labels_from_review(review))
+        except Exception as exc:
+            self._failed(None, exc)
+            if self.on_error == "raise":
+                raise
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until pairs handed to the background writer (from async runs) are written,
         and, for a shared store, until its writes started inside an event loop land."""
@@ -294,6 +311,8 @@ class TrainingCollector(BaseCallbackHandler):
             while len(self._finished) > _MAX_FINISHED:
                 self._finished.popitem(last=False)
             seen = self._drop_session(session)
+        if self.labels is not None and outcome.get("review"):
+            self._write_labels(outcome["review"])
         attempts = outcome["attempts"]
         if not outcome["passed"]:
             self.outcomes["unhealed"] += 1
@@ -437,6 +456,14 @@ class TrainingCollector(BaseCallbackHandler):
 
     def __repr__(self) -> str:
         return f"TrainingCollector({self.backend.describe()!r})"
+
+
+def _label_store(labels: Any) -> Any:
+    if labels is None:
+        return None
+    from langchain_semantix.training.judge.labels import LabelStore
+
+    return labels if isinstance(labels, LabelStore) else LabelStore(labels)
 
 
 def _logprobs(generation: Any) -> Any:

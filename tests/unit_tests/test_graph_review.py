@@ -139,3 +139,40 @@ async def test_async_review_round_trip(tmp_path, judge):
     assert paused["__interrupt__"][0].value["type"] == "semantix_review"
     done = await graph.ainvoke(Command(resume={"type": "edit", "content": "Kindly, no."}), config)
     assert done["output"] == "Kindly, no." and [r["accepted_output"] for r in collector.records()] == ["Kindly, no."]
+
+
+@pytest.mark.parametrize(
+    "decision,expected",
+    [
+        ({"type": "approve"}, [("go away", True)]),
+        ({"type": "edit", "content": "Kindly, no."}, [("Kindly, no.", True), ("go away", False)]),
+        ({"type": "reject"}, [("go away", False)]),
+    ],
+)
+def test_collector_writes_review_decisions_as_labels(tmp_path, judge, decision, expected):
+    from langchain_semantix.training.judge import LabelStore
+
+    labels = LabelStore(tmp_path / "labels.jsonl")
+    collector = TrainingCollector(tmp_path / "c.jsonl", labels=labels)
+    graph = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, max_attempts=2, on_exhausted="interrupt", checkpointer=InMemorySaver()
+    )
+    config = {"configurable": {"thread_id": "t"}, "callbacks": [collector]}
+    graph.invoke(START, config)
+    graph.invoke(Command(resume=decision), config)
+    got = [(e.output, e.label) for e in labels.examples()]
+    assert got == expected
+    assert all(e.source == "human_review" and e.intent == "Polite" and e.requirement == Polite.description() for e in labels)
+    assert collector.diagnostics()["review_labels"] == len(expected)
+    assert len(list(collector.records())) == (1 if decision["type"] == "edit" else 0)
+
+
+def test_collector_takes_a_label_path(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl", labels=tmp_path / "labels.jsonl")
+    graph = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, max_attempts=1, on_exhausted="interrupt", checkpointer=InMemorySaver()
+    )
+    config = {"configurable": {"thread_id": "t"}, "callbacks": [collector]}
+    graph.invoke(START, config)
+    graph.invoke(Command(resume={"type": "approve"}), config)
+    assert collector.labels.path == tmp_path / "labels.jsonl" and len(collector.labels) == 1

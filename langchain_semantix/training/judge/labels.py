@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from langchain_semantix.training.backends import JsonlBackend, RecordBackend, StoreBackend, open_source
+from langchain_semantix.training.backends import JsonlBackend, RecordBackend, open_source
+from langchain_semantix.training.shared_store import SharedStoreBackend
 
 if TYPE_CHECKING:
     from langchain_semantix.judges.base import Judge
@@ -234,7 +235,7 @@ class LabelStore:
     """Append-only storage of labelled examples: a durable JSONL file or a LangGraph ``BaseStore``.
 
     Appends go through the package's record backends (``JsonlFile`` under a file lock, or
-    ``StoreBackend`` for ``InMemoryStore``/``SqliteStore``/``PostgresStore``).
+    ``SharedStoreBackend`` for ``InMemoryStore``/``SqliteStore``/``PostgresStore``).
 
     Example:
         .. code-block:: python
@@ -248,7 +249,7 @@ class LabelStore:
         from langgraph.store.base import BaseStore
 
         if isinstance(target, BaseStore):
-            self.backend: RecordBackend = StoreBackend(target, namespace)
+            self.backend: RecordBackend = SharedStoreBackend(target, namespace)
         elif isinstance(target, (str, os.PathLike)):
             self.backend = JsonlBackend(target)
         else:
