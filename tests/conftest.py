@@ -38,8 +38,13 @@ def _build_cross_encoder(target: Path, id2label: dict[int, str]) -> Path:
 
     tokenizer = BertTokenizerFast.from_pretrained(bundled_minilm_path())
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-        intermediate_size=64, num_labels=len(id2label), id2label=id2label,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=len(id2label),
+        id2label=id2label,
         label2id={v: k for k, v in id2label.items()},
     )
     import torch

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from langgraph.store.base import BaseStore
 
@@ -84,7 +84,7 @@ Source = str | os.PathLike | RecordBackend | BaseStore | Any
 CONNECTION_PREFIXES = ("postgresql://", "postgres://")
 
 
-def is_store_spec(source: object) -> bool:
+def is_store_spec(source: object) -> TypeGuard[str]:
     """Whether ``source`` is a ``postgresql://`` connection string rather than a path."""
     return isinstance(source, str) and source.startswith(CONNECTION_PREFIXES)
 
