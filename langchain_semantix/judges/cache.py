@@ -62,9 +62,6 @@ class CachedJudge(Judge):
         with self._lock:
             self._cache.clear()
 
-    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
-
     def evaluate_batch(
         self,
         pairs: Sequence[tuple[str, str]],

@@ -125,9 +125,6 @@ class CascadeJudge(Judge):
             verdicts[i] = verdict
         return verdicts
 
-    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
-
     def evaluate_batch(
         self,
         pairs: Sequence[tuple[str, str]],
