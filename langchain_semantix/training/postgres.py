@@ -352,16 +352,18 @@ class ConnectionStringSource:
     the store, streams its records in key order and closes it (what ``iter_records``,
     the exporters and calibration get when given a connection string)."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, *, namespace: tuple[str, ...] | None = None) -> None:
         self.spec = spec
+        #: Used when the spec has no ``#namespace`` fragment (default: the corrections namespace).
+        self.namespace = namespace
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        with open_spec(self.spec) as backend:
+        with open_spec(self.spec, namespace=self.namespace) as backend:
             yield from backend
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record (opens a connection per call: to write many, use :func:`open_store`)."""
-        with open_spec(self.spec) as backend:
+        with open_spec(self.spec, namespace=self.namespace) as backend:
             backend.append(record)
 
     def describe(self) -> str:

@@ -344,7 +344,8 @@ def _fields(n: int) -> dict:
 
 
 def test_label_store_on_postgres(server):
-    labels = pytest.importorskip("langchain_semantix.training.judge.labels", reason="the judge package (LabelStore) is not on this branch")
+    from langchain_semantix.training.judge import labels
+
     namespace = ("semantix", f"labels{uuid.uuid4().hex[:8]}")
     with open_store(server.url()) as store:
         label_store = labels.LabelStore(SharedStoreBackend(store, namespace))
@@ -352,3 +353,21 @@ def test_label_store_on_postgres(server):
         assert label_store.add_many(examples) == 120
         assert sorted(e.id for e in label_store.examples()) == sorted(e.id for e in examples)
         assert len(labels.LabelStore(store, namespace=namespace)) == 120  # a plain store works too
+    spec = _spec(server, namespace)
+    assert len(labels.read_labels(spec)) == 120  # judge training and evaluation read a store as a file
+
+
+def test_labels_through_a_connection_string(server, tmp_path, capsys):
+    from langchain_semantix.training.judge import LabelError, LabelledExample, LabelStore, read_labels
+
+    store = LabelStore(server.url())  # no fragment: the labels namespace, not the corrections one
+    store.add_many(
+        LabelledExample(requirement="Be polite.", output=f"Thanks {n}" if n % 2 else f"Go away {n}", label=bool(n % 2)) for n in range(10)
+    )
+    with open_store(server.url()) as pg:
+        assert len(LabelStore(pg)) >= 10
+        assert not any(item.value.get("output") == "Thanks 1" for item in pg.search(("semantix", "corrections"), limit=1000))
+    assert {e.output for e in read_labels(server.url())} >= {"Thanks 1", "Go away 0"}
+    empty = f"{server.url()}#semantix.nolabels{uuid.uuid4().hex[:6]}"
+    with pytest.raises(LabelError, match="holds no labelled examples"):
+        read_labels(empty)

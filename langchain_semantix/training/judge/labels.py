@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from langchain_semantix.training.backends import JsonlBackend, RecordBackend, open_source
+from langchain_semantix.training.backends import JsonlBackend, RecordBackend, is_store_spec, open_source
 from langchain_semantix.training.shared_store import SharedStoreBackend
 
 if TYPE_CHECKING:
@@ -194,7 +194,9 @@ def _read_jsonl(path: Path, intents: Mapping[str, Any] | None) -> Iterator[Label
 
 
 def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | None = None) -> list[LabelledExample]:
-    """Read labelled examples from a JSONL or CSV file (columns ``requirement,output,label[,intent,source]``).
+    """Read labelled examples from a JSONL or CSV file (columns ``requirement,output,label[,intent,source]``),
+    or from a PostgreSQL store named by ``postgresql://...[#namespace]`` (namespace
+    ``semantix.labels`` unless the fragment names another; needs the ``postgres`` extra).
 
     Fields other than the example's own (e.g. ``hard``, ``requirement_id``) go to ``metadata``.
     A line may name an ``intent`` instead of a ``requirement`` when ``intents`` maps that name
@@ -206,6 +208,8 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
 
             examples = read_labels("labels.jsonl")
     """
+    if is_store_spec(path):
+        return _read_store(path)
     path = Path(path)
     if not path.exists():
         raise LabelError(f"{path} does not exist; give the path of a JSONL or CSV label file")
@@ -215,6 +219,16 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
     examples = list(reader(path, intents))
     if not examples:
         raise LabelError(f'{path} holds no labelled examples; add lines such as {{"requirement": "...", "output": "...", "label": true}}')
+    return examples
+
+
+def _read_store(spec: str) -> list[LabelledExample]:
+    from langchain_semantix.training.postgres import open_spec, redact
+
+    with open_spec(spec, namespace=LABELS_NAMESPACE) as backend:
+        examples = list(LabelStore(backend))
+    if not examples:
+        raise LabelError(f"{redact(spec)} holds no labelled examples (namespace: the #fragment, else semantix.labels)")
     return examples
 
 
@@ -250,6 +264,10 @@ class LabelStore:
 
         if isinstance(target, BaseStore):
             self.backend: RecordBackend = SharedStoreBackend(target, namespace)
+        elif is_store_spec(target):
+            from langchain_semantix.training.postgres import ConnectionStringSource
+
+            self.backend = ConnectionStringSource(target, namespace=namespace)
         elif isinstance(target, (str, os.PathLike)):
             self.backend = JsonlBackend(target)
         else:
