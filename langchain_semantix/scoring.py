@@ -21,26 +21,29 @@ _DEFAULT_JUDGE: Judge | None = None
 
 
 def default_judge() -> Judge:
-    """The judge used when none is given: :class:`NLIJudge` on its default model.
+    """The judge used when none is given: the one ``$SEMANTIX_JUDGE`` names (a spec such as
+    ``trained:judges/v1``, see :func:`~langchain_semantix.judges.load_judge`), else
+    :class:`NLIJudge` on its default model (``$SEMANTIX_NLI_MODEL`` to change it).
 
     Loaded once per process on first use. Raises :class:`JudgeModelError` with the
     fixes when the model is not available; never falls back to another judge.
     """
     global _DEFAULT_JUDGE
     if _DEFAULT_JUDGE is None:
-        from langchain_semantix.judges.nli import NLIJudge
+        from langchain_semantix.judges.specs import JUDGE_ENV_VAR, load_judge
 
-        _DEFAULT_JUDGE = NLIJudge(os.environ.get("SEMANTIX_NLI_MODEL") or None)
+        _DEFAULT_JUDGE = load_judge(os.environ.get(JUDGE_ENV_VAR) or "nli")
     return _DEFAULT_JUDGE
 
 
 def threshold_for(intent: type[Intent], judge: Judge, overrides: Thresholds | None = None) -> float:
-    """Pass mark for a single-clause intent: calibrated override, class value, judge default."""
+    """Pass mark for a single-clause intent: calibrated override, class value, the judge's
+    own threshold for that requirement."""
     if overrides and intent.__name__ in overrides:
         return float(overrides[intent.__name__])
     if intent.threshold is not None:
         return float(intent.threshold)
-    return judge.default_threshold
+    return float(judge.threshold_for(intent.description()))
 
 
 def _combine(intent: type[Intent], leaves: Mapping[type[Intent], Verdict]) -> Verdict:

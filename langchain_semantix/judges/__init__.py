@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from langchain_semantix.judges.embedding import EmbeddingJudge, bundled_minilm_path
     from langchain_semantix.judges.llm import JudgeAssessment, LLMJudge
     from langchain_semantix.judges.nli import DEFAULT_NLI_MODEL, NLIJudge, to_hypothesis
+    from langchain_semantix.judges.specs import load_judge
 
 _EXPORTS: dict[str, str] = {
     "NLIJudge": "langchain_semantix.judges.nli",
@@ -28,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "DEFAULT_NLI_MODEL": "langchain_semantix.judges.nli",
     "to_hypothesis": "langchain_semantix.judges.nli",
     "bundled_minilm_path": "langchain_semantix.judges.embedding",
+    "load_judge": "langchain_semantix.judges.specs",
 }
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "DEFAULT_NLI_MODEL",
     "to_hypothesis",
     "bundled_minilm_path",
+    "load_judge",
 ]
 
 

@@ -140,6 +140,12 @@ class Judge:
         """The model behind the judge, for provenance (``None`` for rule-based judges)."""
         return None
 
+    def threshold_for(self, requirement: str) -> float:
+        """The pass mark this judge uses for ``requirement`` when neither the call nor the
+        Intent sets one: :attr:`default_threshold`, unless the judge was calibrated per
+        requirement (a trained judge carries its own thresholds)."""
+        return self.default_threshold
+
     @property
     def identity(self) -> str:
         """A stable string naming the judge and its model, used as a cache key."""

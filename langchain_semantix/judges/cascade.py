@@ -53,7 +53,8 @@ class CascadeJudge(Judge):
             parser = IntentParser(PoliteDecline, judge=judge)
             ...
             judge.stats.escalations
-            judge.retrain("judges/v2")
+            # the strong judge's labels plus the user's own, so none are forgotten
+            judge.retrain("judges/v2", extra_examples=read_labels("my_labels.jsonl"))
     """
 
     name: ClassVar[str] = "cascade"
@@ -75,8 +76,16 @@ class CascadeJudge(Judge):
         self.labels: LabelStore | None = labels if isinstance(labels, LabelStore) or labels is None else LabelStore(labels)
         self.collected: list[LabelledExample] = []
         self.stats = CascadeStats()
-        self.default_threshold = local.default_threshold
         self._lock = threading.Lock()
+
+    @property
+    def default_threshold(self) -> float:  # type: ignore[override]
+        """The local judge's (it decides outside the band)."""
+        return self.local.default_threshold
+
+    def threshold_for(self, requirement: str) -> float:
+        """The local judge's threshold for ``requirement`` (it decides outside the band)."""
+        return self.local.threshold_for(requirement)
 
     @property
     def escalations(self) -> int:
@@ -130,11 +139,14 @@ class CascadeJudge(Judge):
         pairs: Sequence[tuple[str, str]],
         thresholds: float | Sequence[float | None] | None = None,
     ) -> list[Verdict]:
-        """Local batch, then one strong batch for the uncertain pairs only."""
+        """Local batch, then one strong batch for the uncertain pairs only.
+
+        ``thresholds`` are the local judge's pass marks; the strong judge decides with its
+        own (the two judges' scores are on different scales)."""
         given = self._given(thresholds, len(pairs))
         verdicts = self.local.evaluate_batch(pairs, given)
         escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
-        strong = self.strong.evaluate_batch([pairs[i] for i in escalated], [given[i] for i in escalated]) if escalated else []
+        strong = self.strong.evaluate_batch([pairs[i] for i in escalated]) if escalated else []
         return self._merge(verdicts, escalated, strong, pairs)
 
     async def aevaluate_batch(
@@ -145,7 +157,7 @@ class CascadeJudge(Judge):
         given = self._given(thresholds, len(pairs))
         verdicts = await self.local.aevaluate_batch(pairs, given)
         escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
-        strong = await self.strong.aevaluate_batch([pairs[i] for i in escalated], [given[i] for i in escalated]) if escalated else []
+        strong = await self.strong.aevaluate_batch([pairs[i] for i in escalated]) if escalated else []
         return self._merge(list(verdicts), escalated, strong, pairs)
 
     async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:

@@ -46,6 +46,7 @@ JUDGES = [
     "DEFAULT_NLI_MODEL",
     "to_hypothesis",
     "bundled_minilm_path",
+    "load_judge",
 ]
 TRAINING = [
     "TrainingCollector",

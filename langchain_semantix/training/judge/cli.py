@@ -4,50 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from langchain_semantix.judges.base import Judge
+from langchain_semantix.judges.specs import JUDGE_ENV_VAR, SPECS, load_judge
 
-__all__ = ["add_judge_parser", "load_judge", "JUDGE_ENV_VAR"]
-
-JUDGE_ENV_VAR = "SEMANTIX_JUDGE"
-SPECS = "embedding, embedding:PATH, nli, nli:PATH, trained:DIR, or a DIR written by `judge train`"
-
-
-def load_judge(spec: str | None = None) -> Judge:
-    """A judge from a spec string (``$SEMANTIX_JUDGE`` when ``spec`` is ``None``).
-
-    Specs: ``"embedding"`` (the bundled all-MiniLM-L6-v2 when installed), ``"embedding:PATH"``,
-    ``"nli"`` (``$SEMANTIX_NLI_MODEL`` or the default NLI model), ``"nli:PATH"``,
-    ``"trained:DIR"``, or a ``DIR`` that holds a trained judge.
-
-    Example:
-        .. code-block:: python
-
-            judge = load_judge("trained:judges/v1")
-    """
-    from langchain_semantix.judges.trained import TrainedJudge, is_trained_judge_dir
-
-    spec = spec or os.environ.get(JUDGE_ENV_VAR)
-    if not spec:
-        raise ValueError(f"no judge given: pass --judge SPEC or set {JUDGE_ENV_VAR} ({SPECS})")
-    kind, _, arg = spec.partition(":")
-    if kind == "embedding":
-        from langchain_semantix.judges.embedding import DEFAULT_EMBEDDING_MODEL, EmbeddingJudge, bundled_minilm_path
-
-        return EmbeddingJudge(arg or bundled_minilm_path() or DEFAULT_EMBEDDING_MODEL)
-    if kind == "nli":
-        from langchain_semantix.judges.nli import NLIJudge
-
-        return NLIJudge(arg or None)
-    if kind == "trained":
-        return TrainedJudge.load(arg)
-    if is_trained_judge_dir(spec):
-        return TrainedJudge.load(spec)
-    raise ValueError(f"unknown judge spec {spec!r}; use one of: {SPECS}")
+__all__ = ["add_judge_parser", "load_judge", "JUDGE_ENV_VAR"]  # load_judge lives in judges.specs
 
 
 def _read_all(paths: list[str]) -> list[Any]:
@@ -85,7 +48,8 @@ def _train(args: argparse.Namespace) -> int:
     auc = held.get("mean_roc_auc")
     print(
         f"saved a trained judge to {args.output} (held-out mean ROC AUC: {'-' if auc is None else f'{auc:.3f}'}); "
-        f"use it with --judge trained:{args.output} or {JUDGE_ENV_VAR}=trained:{args.output}"
+        f"use it with --judge trained:{args.output}, or set {JUDGE_ENV_VAR}=trained:{args.output} "
+        "to make it the default judge of every parser, retry and subgraph that is given none"
     )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from langchain_semantix import Intent
 from langchain_semantix.training.judge import LabelledExample
 
 DECLINE = "The text must politely decline an invitation without being rude."
@@ -39,3 +40,10 @@ INTENTS = {DECLINE: "PoliteDecline", DATE: "RefundDate", APOLOGY: "ApologyNextSt
 
 def examples() -> list[LabelledExample]:
     return [LabelledExample(requirement=r, output=o, label=y, intent=INTENTS[r], metadata={"hard": h}) for r, o, y, h in ROWS]
+
+
+class DeclineIntent(Intent):
+    """The text must politely decline an invitation without being rude."""
+
+
+assert DeclineIntent.description() == DECLINE

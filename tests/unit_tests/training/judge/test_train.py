@@ -12,7 +12,7 @@ from langchain_semantix.judges.nli import JudgeModelError
 from langchain_semantix.judges.trained import MANIFEST_NAME
 from langchain_semantix.testing import KeywordJudge
 from langchain_semantix.training.judge import CascadeJudge, LabelError, TrainedJudge, read_labels, train_judge
-from langchain_semantix.training.judge.cli import load_judge
+from langchain_semantix.judges import load_judge
 from tests.unit_tests.training.judge.synthetic import DECLINE, examples
 
 TINY = {"epochs": 2, "use_corpus": False, "batch_size": 8, "progress": False, "threads": 1}
@@ -106,3 +106,27 @@ def test_bundled_corpus_and_base_model_fallback(monkeypatch: pytest.MonkeyPatch)
     assert all(e.intent for e in corpus) and any(e.hard for e in corpus)
     monkeypatch.setattr("langchain_semantix.training.judge.train._in_hf_cache", lambda name: False)
     assert resolve_base_model() == bundled_minilm_path()
+
+
+def test_semantix_judge_names_the_default_judge(trained: TrainedJudge, monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_semantix import IntentParser, scoring
+    from tests.unit_tests.training.judge.synthetic import DeclineIntent
+
+    monkeypatch.setattr(scoring, "_DEFAULT_JUDGE", None)
+    monkeypatch.setenv("SEMANTIX_JUDGE", f"trained:{trained.path}")
+    judge = IntentParser(DeclineIntent).scorer.judge
+    assert isinstance(judge, TrainedJudge) and judge.model_id == trained.model_id
+
+
+def test_drivers_use_the_trained_judges_threshold_per_requirement(trained: TrainedJudge) -> None:
+    from langchain_semantix.scoring import IntentScorer
+    from tests.unit_tests.training.judge.synthetic import DeclineIntent
+
+    judge = TrainedJudge.load(trained.path)
+    judge.thresholds = {DeclineIntent.description(): 0.987}
+    judge.default_threshold = 0.123
+    ((verdict,),) = IntentScorer(DeclineIntent, judge=judge).score(["Thanks, but I can't come."])
+    assert verdict.threshold == 0.987
+    cascade = CascadeJudge(judge, KeywordJudge(), band=(0.0, 0.0))
+    ((via_cascade,),) = IntentScorer(DeclineIntent, judge=cascade).score(["Thanks, but I can't come."])
+    assert via_cascade.threshold == 0.987 and cascade.default_threshold == 0.123
