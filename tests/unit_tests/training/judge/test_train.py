@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from langchain_semantix.cli import main
+from langchain_semantix.judges import load_judge
 from langchain_semantix.judges.nli import JudgeModelError
 from langchain_semantix.judges.trained import MANIFEST_NAME
 from langchain_semantix.testing import KeywordJudge
 from langchain_semantix.training.judge import CascadeJudge, LabelError, TrainedJudge, read_labels, train_judge
-from langchain_semantix.judges import load_judge
 from tests.unit_tests.training.judge.synthetic import DECLINE, examples
 
 TINY = {"epochs": 2, "use_corpus": False, "batch_size": 8, "progress": False, "threads": 1}
