@@ -72,12 +72,15 @@ def timed(fn: Callable[[], object], units: int = 1) -> float:
 def run_python(code: str, *, env: Mapping[str, str] | None = None, timeout: float = 600) -> dict[str, float]:
     """Run ``code`` in a fresh interpreter; it must print one JSON object on its last line.
 
-    The child's peak RSS (MiB) is added as ``peak_rss_mib``.
+    The child's peak RSS (MiB) is added as ``peak_rss_mib``. It is read from ``VmHWM`` in
+    ``/proc/self/status``: ``getrusage``'s ``ru_maxrss`` survives ``fork`` + ``exec`` on Linux,
+    so a child would report at least the parent's peak.
     """
     wrapper = (
-        "import json, resource, sys\n"
+        "import json, sys\n"
         + code
-        + "\n_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        + "\n_rss = next(int(line.split()[1]) for line in open('/proc/self/status')"
+        + " if line.startswith('VmHWM:')) / 1024\n"
         + "print(json.dumps({**RESULT, 'peak_rss_mib': _rss}))\n"
     )
     proc = subprocess.run(
