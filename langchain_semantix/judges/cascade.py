@@ -30,6 +30,16 @@ class CascadeStats:
         return self.escalations / self.checks if self.checks else 0.0
 
 
+def _check_band(band: object) -> tuple[float, float]:
+    numbers = isinstance(band, (tuple, list)) and len(band) == 2
+    if not numbers or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in band):  # type: ignore[union-attr]
+        raise TypeError(f"band must be a pair of scores (lo, hi), e.g. (0.3, 0.7); got {band!r:.80}")
+    lo, hi = band  # type: ignore[misc]
+    if not 0 <= lo <= hi <= 1:  # NaN fails this too
+        raise ValueError(f"band must be (lo, hi) with 0 <= lo <= hi <= 1, e.g. (0.3, 0.7); got {band}")
+    return float(lo), float(hi)
+
+
 class CascadeJudge(Judge):
     """The local judge decides outside its uncertain ``band``; inside it, the strong judge does.
 
@@ -67,9 +77,10 @@ class CascadeJudge(Judge):
         band: tuple[float, float] = (0.3, 0.7),
         labels: LabelStore | str | os.PathLike[str] | Any | None = None,
     ) -> None:
-        lo, hi = band
-        if not 0 <= lo <= hi <= 1:
-            raise ValueError(f"band must be (lo, hi) with 0 <= lo <= hi <= 1, got {band}")
+        for role, judge in (("local", local), ("strong", strong)):
+            if not isinstance(judge, Judge):
+                raise TypeError(f"{role} must be a Judge (e.g. TrainedJudge.load(dir), LLMJudge(chat_model)), got {judge!r:.80}")
+        lo, hi = _check_band(band)
         from langchain_semantix.training.judge.labels import LabelStore
 
         self.local, self.strong, self.band = local, strong, (float(lo), float(hi))
