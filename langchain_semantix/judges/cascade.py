@@ -31,13 +31,13 @@ class CascadeStats:
 
 
 def _check_band(band: object) -> tuple[float, float]:
-    numbers = isinstance(band, (tuple, list)) and len(band) == 2
-    if not numbers or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in band):  # type: ignore[union-attr]
+    values = list(band) if isinstance(band, (tuple, list)) else []
+    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
         raise TypeError(f"band must be a pair of scores (lo, hi), e.g. (0.3, 0.7); got {band!r:.80}")
-    lo, hi = band  # type: ignore[misc]
+    lo, hi = float(values[0]), float(values[1])
     if not 0 <= lo <= hi <= 1:  # NaN fails this too
         raise ValueError(f"band must be (lo, hi) with 0 <= lo <= hi <= 1, e.g. (0.3, 0.7); got {band}")
-    return float(lo), float(hi)
+    return lo, hi
 
 
 class CascadeJudge(Judge):

@@ -95,7 +95,7 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder as ``path``."""
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, f"{path} is a folder; give a file name such as {path / 'out.json'}")
+        raise IsADirectoryError(f"{path} is a directory; give a file name such as {path / 'out.json'}")
     with atomic_writer(path) as out:
         out.handle.write(text)
     return path
