@@ -274,11 +274,6 @@ def train_judge(
             judge = train_judge(read_labels("labels.jsonl"), output_dir="judges/v1")
             judge.evaluate("Thanks, but I can't come.", "The text must politely decline an invitation.")
     """
-    import torch
-    from transformers import AutoTokenizer
-
-    from langchain_semantix.training.judge.evaluate import split_calibration
-
     examples = as_examples(examples, what="train_judge's examples")
     unknown = sorted(set(overrides) - {f.name for f in fields(TrainRecipe)})
     if unknown:
@@ -297,6 +292,11 @@ def train_judge(
     )
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
+    import torch
+    from transformers import AutoTokenizer
+
+    from langchain_semantix.training.judge.evaluate import split_calibration
+
     previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     if threads:
         torch.set_num_threads(threads)
