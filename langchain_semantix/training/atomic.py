@@ -92,10 +92,12 @@ def atomic_writer(path: str | os.PathLike[str], staging: str = "") -> Iterator[A
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder as ``path``."""
+    """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder or a device as ``path``."""
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give a file name such as {path / 'out.json'}")
+    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
+        raise ValueError(f"{path} is not a regular file (a device, pipe or socket); give a file path")
     with atomic_writer(path) as out:
         out.handle.write(text)
     return path

@@ -261,6 +261,8 @@ def load_thresholds(path: str | os.PathLike[str]) -> dict[str, float]:
     fix = "write it with save_thresholds(...) or `langchain-semantix calibrate SOURCE --output FILE`"
     if Path(path).is_dir():
         raise IsADirectoryError(f"{path} is a directory; give the thresholds JSON file ({fix})")
+    if Path(path).exists() and not Path(path).is_file():
+        raise ValueError(f"{path} is not a regular file (a device, pipe or socket); give the thresholds JSON file")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (ValueError, RecursionError) as exc:

@@ -113,6 +113,8 @@ def _check_paths(source: Source, destinations: Iterable[Path]) -> None:
         raise FileNotFoundError(f"the source {src} does not exist; check the path of the collected records")
     if src.is_dir():
         raise IsADirectoryError(f"the source {src} is a directory; give the JSONL file the collector writes")
+    if not src.is_file():  # a FIFO or a device would block or never end
+        raise ValueError(f"the source {src} is not a regular file (a device, pipe or socket); give the JSONL file the collector writes")
     try:
         open(src, "rb").close()
     except OSError as exc:
@@ -144,6 +146,8 @@ def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"destination {path} is a directory; give a file name")
+    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
+        raise ValueError(f"destination {path} is not a regular file (a device, pipe or socket); give a file path")
     if not path.parent.exists():
         if not create_dirs:
             raise FileNotFoundError(f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True")

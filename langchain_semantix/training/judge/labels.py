@@ -249,6 +249,8 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
         raise LabelError(f"{path} does not exist; give the path of a JSONL or CSV label file")
     if path.is_dir():
         raise LabelError(f"{path} is a directory; give the path of a JSONL or CSV label file")
+    if not path.is_file():
+        raise LabelError(f"{path} is not a regular file (a device, pipe or socket); give the path of a JSONL or CSV label file")
     reader = _read_csv if path.suffix.lower() == ".csv" else _read_jsonl
     examples = list(reader(path, intents))
     if not examples:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -72,3 +73,12 @@ def test_save_refuses_nan_a_folder_and_wrong_entries_and_writes_nothing(tmp_path
         save_thresholds(tmp_path, {"A": 0.5})
     with pytest.raises(IsADirectoryError, match="is a directory"):
         load_thresholds(tmp_path)
+
+
+def test_thresholds_are_never_written_over_a_device_or_read_from_a_pipe(tmp_path):
+    pipe = tmp_path / "t.json"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="is not a regular file"):
+        load_thresholds(pipe)
+    with pytest.raises(ValueError, match="is not a regular file"):
+        save_thresholds(pipe, {"A": 0.5})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import warnings
 
 import pytest
@@ -82,3 +84,15 @@ def test_a_clean_export_takes_the_fast_path_and_warns_nothing(tmp_path):
         warnings.simplefilter("error")
         result = export_openai(source, tmp_path / "o.jsonl")
     assert result.written == 5 and result.skipped == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_pipes_are_refused_as_source_and_destination_without_blocking(tmp_path, fmt):
+    source = write(tmp_path / "c.jsonl", [rec(0)])
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(ValueError, match="source .*pipe is not a regular file"):
+        EXPORTERS[fmt](pipe, _destination(tmp_path, fmt))  # opening it to read would wait for a writer
+    with pytest.raises(ValueError, match="destination .*pipe is not a regular file"):
+        EXPORTERS[fmt](source, pipe)  # replacing it would swap a device node for a file
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and temp_files(tmp_path) == []

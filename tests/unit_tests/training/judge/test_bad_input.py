@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -171,3 +172,10 @@ def test_cascade_judges_must_be_judges(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(NotADirectoryError, match="afile"):
         CascadeJudge(KeywordJudge(), KeywordJudge(), labels=tmp_path / "afile" / "l.jsonl")
+
+
+def test_a_pipe_is_not_read_as_a_label_file(tmp_path):
+    pipe = tmp_path / "labels.jsonl"
+    os.mkfifo(pipe)
+    with pytest.raises(LabelError, match="is not a regular file"):
+        read_labels(pipe)
