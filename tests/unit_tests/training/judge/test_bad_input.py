@@ -179,3 +179,22 @@ def test_a_pipe_is_not_read_as_a_label_file(tmp_path):
     os.mkfifo(pipe)
     with pytest.raises(LabelError, match="is not a regular file"):
         read_labels(pipe)
+
+
+def test_a_label_store_that_fails_does_not_fail_the_check(tmp_path, monkeypatch):
+    from langchain_semantix.judges.cascade import LabelWriteWarning
+
+    class Uncertain(Judge):
+        def evaluate(self, output, intent_description, threshold=None):
+            return Verdict(passed=True, score=0.5)
+
+    judge = CascadeJudge(Uncertain(), KeywordJudge(fail_words=["go away"]), labels=tmp_path / "l.jsonl")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(LabelStore, "add_many", full)
+    with pytest.warns(LabelWriteWarning, match="could not store 2 labels .*kept in CascadeJudge.collected"):
+        verdicts = judge.evaluate_batch([("Thanks!", "Be polite."), ("go away", "Be polite.")])
+    assert [v.passed for v in verdicts] == [True, False]
+    assert judge.stats.label_write_failures == 2 and judge.stats.labels_written == 0 and len(judge.collected) == 2
