@@ -205,13 +205,17 @@ def calibrate_thresholds(source: Source | None = None, method: str = "midpoint",
     return {name: entry.threshold for name, entry in calibration_report(source, method, **options).items() if entry.threshold is not None}
 
 
-def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type]) -> int:
-    """Set ``threshold`` on the Intent classes named in ``thresholds``; returns how many."""
+def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type] | Iterable[type]) -> int:
+    """Set ``threshold`` on the Intent classes named in ``thresholds``; returns how many.
+
+    ``intent_classes`` maps names to classes (semantix-ai's form) or lists the classes.
+    """
+    classes = dict(intent_classes) if isinstance(intent_classes, Mapping) else {cls.__name__: cls for cls in intent_classes}
     checked = {name: require_threshold(value, what=f"the threshold of {name}") for name, value in thresholds.items()}
     applied = 0
     for name, value in checked.items():
-        if name in intent_classes:
-            intent_classes[name].threshold = value  # type: ignore[attr-defined]
+        if name in classes:
+            classes[name].threshold = value  # type: ignore[attr-defined]
             applied += 1
     return applied
 

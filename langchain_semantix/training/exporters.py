@@ -211,6 +211,8 @@ def _export(
     path = _check_arguments(destination, intent_filter, validation_fraction)
     _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
     path = _check_destination(path, create_dirs)
+    if validation_fraction:
+        _check_destination(_validation_path(path), create_dirs)
     options = dict(intent_filter=intent_filter, dedupe=dedupe, validation_fraction=validation_fraction, seed=seed, progress=progress)
     try:
         return _write_export(source, path, convert, **options)  # type: ignore[arg-type]
@@ -278,7 +280,11 @@ def _write_export(
         discard(train, valid)
         raise
     if valid is not None:
-        commit(valid)
+        try:
+            commit(valid)
+        except BaseException:
+            discard(train)
+            raise
         result.validation_destination = valid.path
     commit(train)
     return result

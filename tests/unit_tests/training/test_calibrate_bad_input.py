@@ -82,3 +82,10 @@ def test_thresholds_are_never_written_over_a_device_or_read_from_a_pipe(tmp_path
         load_thresholds(pipe)
     with pytest.raises(ValueError, match="is not a regular file"):
         save_thresholds(pipe, {"A": 0.5})
+
+
+def test_apply_calibration_takes_a_list_of_intent_classes():
+    class B(Intent):
+        """The text must be polite."""
+
+    assert apply_calibration({"B": 0.4, "Other": 0.6}, [B]) == 1 and B.threshold == 0.4

@@ -96,3 +96,11 @@ def test_pipes_are_refused_as_source_and_destination_without_blocking(tmp_path, 
     with pytest.raises(ValueError, match="destination .*pipe is not a regular file"):
         EXPORTERS[fmt](source, pipe)  # replacing it would swap a device node for a file
     assert stat.S_ISFIFO(pipe.stat().st_mode) and temp_files(tmp_path) == []
+
+
+def test_a_validation_destination_that_is_a_folder_fails_before_writing(tmp_path):
+    source = write(tmp_path / "c.jsonl", [rec(i) for i in range(20)])
+    (tmp_path / "o.validation.jsonl").mkdir()
+    with pytest.raises(IsADirectoryError, match="o.validation.jsonl is a directory"):
+        export_openai(source, tmp_path / "o.jsonl", validation_fraction=0.5)
+    assert not (tmp_path / "o.jsonl").exists() and temp_files(tmp_path) == []
