@@ -215,7 +215,7 @@ def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[s
     applied = 0
     for name, value in checked.items():
         if name in classes:
-            classes[name].threshold = value  # type: ignore[attr-defined]
+            classes[name].threshold = value  # type: ignore[union-attr]
             applied += 1
     return applied
 
