@@ -11,7 +11,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
-from langchain_semantix.errors import JudgeReplyError, require_threshold
+from langchain_semantix.errors import JudgeModelError, JudgeReplyError, require_threshold
 from langchain_semantix.judges.base import Judge, Verdict
 
 __all__ = ["LLMJudge", "JudgeAssessment"]
@@ -72,7 +72,13 @@ class LLMJudge(Judge):
         self.model = model
         self.default_threshold = require_threshold(default_threshold, what="default_threshold")
         self.max_concurrency = max_concurrency
-        structured = model.with_structured_output(JudgeAssessment) if isinstance(model, BaseChatModel) else model
+        try:
+            structured = model.with_structured_output(JudgeAssessment) if isinstance(model, BaseChatModel) else model
+        except NotImplementedError:
+            raise JudgeModelError(
+                f"{type(model).__name__} does not support structured output (with_structured_output), which LLMJudge "
+                "needs; use a chat model with tool calling or JSON mode, or pass a Runnable that returns a JudgeAssessment"
+            ) from None
         self._chain: Runnable[Any, Any] = prompt | structured
 
     @property

@@ -24,7 +24,7 @@ _FIXES = {
     errno.EDQUOT: "free some space within your disk quota or choose another destination",
     errno.EACCES: "choose a folder you can write to, or fix its permissions",
     errno.EPERM: "choose a folder you can write to, or fix its permissions",
-    errno.EROFS: "the file system is read-only; choose another destination",
+    errno.EROFS: "choose a destination on a writable file system",
     errno.ENOENT: "create the folder first",
     errno.ENOTDIR: "a part of the path is a file, not a folder; fix the path",
     errno.EISDIR: "give a file name, not a folder",
@@ -35,8 +35,8 @@ def write_error(exc: OSError, path: Path) -> OSError:
     """``exc`` restated for ``path``: what went wrong and how to fix it (same ``OSError`` subclass)."""
     reason = exc.strerror or str(exc)
     fix = _FIXES.get(exc.errno or 0, "check the destination and try again")
-    error = type(exc)(exc.errno, f"could not write {path}: {reason}; {fix}. Nothing was written there")
-    error.filename = str(path)
+    error = type(exc)(f"could not write {path}: {reason}; {fix}. Nothing was written there")
+    error.errno = exc.errno  # kept for callers that branch on it; str() stays the one sentence above
     return error
 
 

@@ -221,7 +221,12 @@ def _check_output_dir(output_dir: Path) -> None:
         raise NotADirectoryError(f"{output_dir} is a file; give a folder for the trained judge")
     if output_dir.exists() and any(output_dir.iterdir()) and not (output_dir / MANIFEST_NAME).exists():
         raise FileExistsError(f"{output_dir} is not empty and holds no trained judge; choose an empty or new folder")
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from langchain_semantix.training.atomic import write_error
+
+        raise write_error(exc, output_dir) from exc
     if not os.access(output_dir, os.W_OK):
         raise PermissionError(f"{output_dir} is not writable; choose another folder or fix its permissions")
 

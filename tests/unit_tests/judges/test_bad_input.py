@@ -76,3 +76,12 @@ def test_judge_specs_are_checked(tmp_path):
         load_judge("gpt4")
     with pytest.raises(Exception, match=f"{tmp_path}.*judge train"):
         load_judge(tmp_path)  # a Path is a spec; this folder holds no trained judge
+
+
+def test_a_chat_model_without_structured_output_is_named():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from langchain_semantix.errors import JudgeModelError
+
+    with pytest.raises(JudgeModelError, match="FakeListChatModel does not support structured output"):
+        LLMJudge(FakeListChatModel(responses=["yes"]))

@@ -59,7 +59,7 @@ def test_full_disk_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkeypa
     full_disk(monkeypatch, limit=10)
     with pytest.raises(OSError, match="could not write .*t.json: No space left on device; free some disk space") as error:
         atomic.write_text_atomic(target, "x" * 1000)
-    assert error.value.errno == errno.ENOSPC and error.value.filename == str(target)
+    assert error.value.errno == errno.ENOSPC and str(error.value).startswith(f"could not write {target}: ")
     assert target.read_text() == "old" and temp_files(tmp_path) == []
 
 
@@ -85,3 +85,12 @@ def test_a_folder_or_a_missing_folder_is_named_with_the_fix(tmp_path):
         atomic.write_text_atomic(tmp_path, "x")
     with pytest.raises(FileNotFoundError, match="could not write .*create the folder first"):
         atomic.write_text_atomic(tmp_path / "missing" / "t.json", "x")
+
+
+def test_a_read_only_file_system_is_named_with_the_fix(tmp_path, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(atomic, "AtomicWriter", read_only)
+    with pytest.raises(OSError, match=r"^could not write .*t.json: Read-only file system; choose a destination on a writable"):
+        atomic.write_text_atomic(tmp_path / "t.json", "x")
