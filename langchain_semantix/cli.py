@@ -477,6 +477,16 @@ class _CappedWarnings:
                 print(f"warning: {count - MAX_WARNINGS_SHOWN} more {name} warnings not shown ({count} in all)", file=sys.stderr)
 
 
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (captured): nothing will flush to the pipe
+
+
 def _run(args: argparse.Namespace) -> int:
     if str(getattr(args, "source", "")).startswith(_CONNECTION_PREFIXES):
         from langchain_semantix.training.postgres import open_cli_specs
@@ -514,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = capped.show
         try:
             return _run(args)
+        except BrokenPipeError:
+            _detach_stdout()  # the reader left (`... | head`): stop quietly, like other Unix tools
+            return EXIT_OK
         except (OSError, ValueError) as exc:
             print(f"error: {_in_cli_terms(str(exc), parser)}", file=sys.stderr)
             return EXIT_USAGE

@@ -115,3 +115,24 @@ def test_copy_into_a_path_under_a_file_fails_at_once(tmp_path, source, capsys):
     (tmp_path / "afile").write_text("x")
     assert main(["copy", str(source), str(tmp_path / "afile" / "c.jsonl")]) == EXIT_USAGE
     assert "afile" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = write(tmp_path / "c.jsonl", [rec(i, intent=f"Intent{i}") for i in range(3000)])
+    root = Path(__file__).resolve().parents[2]
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "langchain_semantix", "stats", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=root,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert reader.stdout is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # like `| head -1`
+    _, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
