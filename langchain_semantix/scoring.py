@@ -49,10 +49,10 @@ def threshold_for(intent: type[Intent], judge: Judge, overrides: Thresholds | No
     """Pass mark for a single-clause intent: calibrated override, class value, the judge's
     own threshold for that requirement."""
     if overrides and intent.__name__ in overrides:
-        return float(overrides[intent.__name__])
-    if intent.threshold is not None:
-        return float(intent.threshold)
-    return float(judge.threshold_for(intent.description()))
+        return require_threshold(overrides[intent.__name__], what=f"thresholds[{intent.__name__!r}]")
+    if intent.threshold is not None:  # checked at class creation, but it may have been reassigned since
+        return require_threshold(intent.threshold, what=f"{intent.__name__}.threshold")
+    return require_threshold(judge.threshold_for(intent.description()), what=f"{judge!r}'s threshold for {intent.__name__}")
 
 
 def check_judge(judge: object) -> Judge | None:

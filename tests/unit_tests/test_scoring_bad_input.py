@@ -60,3 +60,12 @@ async def test_the_async_path_checks_the_verdicts_too():
 
     with pytest.raises(TypeError, match="returned 2 items for 1 pairs"):
         await IntentScorer([Polite], Short()).ascore(["x"])
+
+
+def test_a_threshold_reassigned_after_class_creation_is_named():
+    class Late(Intent):
+        """The text must be polite."""
+
+    Late.threshold = 5  # type: ignore[misc]
+    with pytest.raises(ValueError, match="Late.threshold must be between 0 and 1, got 5"):
+        judge_intents(KeywordJudge(), ["x"], [Late])
