@@ -12,19 +12,40 @@ import argparse
 import importlib
 import importlib.util
 import json
+import math
+import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_INVALID", "EXIT_USAGE", "EXPORT_FORMATS", "PLUGIN_PARSERS"]
+__all__ = [
+    "main",
+    "build_parser",
+    "EXIT_OK",
+    "EXIT_INVALID",
+    "EXIT_USAGE",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_CODES",
+    "EXPORT_FORMATS",
+    "PLUGIN_PARSERS",
+]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_CODES = """exit codes:
   0  success
-  1  the command ran and found problems (invalid fine-tuning file, nothing to calibrate)
-  2  usage or input error (bad arguments, missing or unreadable file); nothing is written"""
+  1  the command ran and found problems (invalid fine-tuning file, nothing to calibrate,
+     no records of the --intent given)
+  2  usage or input error (bad arguments, missing or unreadable file, unwritable
+     destination, full disk); nothing is written
+  3  unexpected internal error (a bug: set SEMANTIX_DEBUG=1 to see the traceback, and report it)
+  130  interrupted (Ctrl-C); nothing is written"""
+#: Warnings of one kind printed before the rest are only counted (100k bad lines, 10 lines).
+MAX_WARNINGS_SHOWN = 10
+DEBUG_ENV_VAR = "SEMANTIX_DEBUG"
 
 #: Export formats (keys of ``training.exporters.EXPORTERS``), with their one-line help.
 EXPORT_FORMATS: dict[str, str] = {
@@ -82,6 +103,26 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0.0 < value < 1.0:
         raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1 (exclusive), e.g. 0.1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"{value} must be a finite number above 0, e.g. 1")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"{value} must be a finite number >= 0, e.g. 0.1")
     return value
 
 
@@ -159,7 +200,13 @@ def add_export_parser(subparsers: Subparsers) -> None:
         if name == "trl-sft":
             f.add_argument("--style", choices=["messages", "prompt_completion"], default="messages", help="dataset layout")
         if name == "nemo-trajectories":
-            f.add_argument("--min-reward-diff", type=float, default=0.0, metavar="R", help="drop groups whose reward spread is below this")
+            f.add_argument(
+                "--min-reward-diff",
+                type=_non_negative_float,
+                default=0.0,
+                metavar="R",
+                help="drop groups whose reward spread is below this",
+            )
             f.add_argument("--sort-ascending", action="store_true", help="easiest groups last instead of first")
             f.add_argument("--run-id", metavar="ID", help="run_id of the collection (default: the destination's name)")
 
@@ -190,7 +237,23 @@ def _export(args: argparse.Namespace) -> int:
         print(f"dropped {result.duplicates} duplicates")
     if result.skipped:
         print(f"skipped {len(result.skipped)} unreadable records (first: {result.skipped[0]})")
+    if args.intent and not result.total:
+        return _unknown_intent(args)
     return EXIT_OK
+
+
+def _unknown_intent(args: argparse.Namespace) -> int:
+    """After an export that wrote nothing for ``--intent``: say which intents the source holds."""
+    from langchain_semantix.training.backends import iter_records
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the export already reported unreadable lines
+        names = sorted({record["intent"] for record in iter_records(args.source)})
+    if args.intent in names:
+        return EXIT_OK  # the intent exists; none of its records fit this format
+    known = ", ".join(names) or "none: it holds no records"
+    print(f"error: no records of intent {args.intent!r} in {args.source} (its intents: {known}); check --intent", file=sys.stderr)
+    return EXIT_INVALID
 
 
 # --- validate ------------------------------------------------------------------------
@@ -218,8 +281,8 @@ def add_calibrate_parser(subparsers: Subparsers) -> None:
     p.add_argument("source", nargs="?", help="collector JSONL file or postgresql:// store (or use --labelled)")
     p.add_argument("--method", choices=["midpoint", "youden", "fbeta", "precision"], default="midpoint", help="how the threshold is chosen")
     p.add_argument("--min-samples", type=_positive_int, metavar="N", help="fewest accepted and rejected scores per intent")
-    p.add_argument("--beta", type=float, default=1.0, metavar="B", help="beta of --method fbeta")
-    p.add_argument("--target-precision", type=_fraction, default=0.9, metavar="P", help="precision --method precision aims for")
+    p.add_argument("--beta", type=_positive_float, metavar="B", help="beta of --method fbeta (default: 1)")
+    p.add_argument("--target-precision", type=_fraction, metavar="P", help="precision --method precision aims for (default: 0.9)")
     p.add_argument("--labelled", metavar="FILE", help="JSONL of {intent, score, label} labelled independently of the judge")
     p.add_argument("--output", "-o", metavar="FILE", help="write a thresholds JSON file")
     p.add_argument("--plot", metavar="PNG", help="write a PNG of score histograms per intent (needs the calibrate extra)")
@@ -232,8 +295,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         None if args.labelled else args.source,
         args.method,
         min_samples=args.min_samples,
-        beta=args.beta,
-        target_precision=args.target_precision,
+        beta=1.0 if args.beta is None else args.beta,
+        target_precision=0.9 if args.target_precision is None else args.target_precision,
         labelled=args.labelled,
     )
     if not report:
@@ -252,7 +315,10 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _plot(report: dict[str, Any], path: str) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install 'langchain-semantix[calibrate]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -383,8 +449,60 @@ def _subparsers_of(parser: argparse.ArgumentParser) -> dict[str, argparse.Argume
     return {}
 
 
+def _method_flags(args: argparse.Namespace) -> str | None:
+    """``--beta`` and ``--target-precision`` mean something for one calibration method each."""
+    if args.command != "calibrate":
+        return None
+    for flag, dest, method in (("--beta", "beta", "fbeta"), ("--target-precision", "target_precision", "precision")):
+        if getattr(args, dest) is not None and args.method != method:
+            return f"{flag} applies to --method {method} only (got --method {args.method})"
+    return None
+
+
+class _CappedWarnings:
+    """Prints the first :data:`MAX_WARNINGS_SHOWN` warnings of each kind, then only counts them."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def show(self, message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        name = category.__name__
+        self.counts[name] = self.counts.get(name, 0) + 1
+        if self.counts[name] <= MAX_WARNINGS_SHOWN:
+            print(f"warning: {message}", file=sys.stderr)
+
+    def summary(self) -> None:
+        for name, count in self.counts.items():
+            if count > MAX_WARNINGS_SHOWN:
+                print(f"warning: {count - MAX_WARNINGS_SHOWN} more {name} warnings not shown ({count} in all)", file=sys.stderr)
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is not a real file (captured): nothing will flush to the pipe
+
+
+def _run(args: argparse.Namespace) -> int:
+    if str(getattr(args, "source", "")).startswith(_CONNECTION_PREFIXES):
+        from langchain_semantix.training.postgres import open_cli_specs
+
+        with open_cli_specs(args):  # a postgresql:// source is read as a store
+            return int(args.func(args))
+    return int(args.func(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see ``langchain-semantix --help``)."""
+    """Run the command line; returns the exit code (see ``langchain-semantix --help``).
+
+    No input, environment or interruption makes it print a traceback: errors are one
+    ``error: ...`` line naming the problem and the fix (``SEMANTIX_DEBUG=1`` shows the
+    traceback of an unexpected one), warnings are capped per kind.
+    """
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if args.command in PLUGIN_PARSERS:
@@ -394,20 +512,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(_misplaced_flag(extras, args, parser) or f"unrecognized arguments: {' '.join(extras)}")
     if args.command == "calibrate" and not (args.source or args.labelled):
         parser.error("calibrate needs a source file or --labelled FILE")
+    misplaced = _method_flags(args)
+    if misplaced:
+        parser.error(misplaced)
     missing = _missing_input(args)
     if missing:
         print(f"error: {missing}; nothing was written", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        if str(getattr(args, "source", "")).startswith(_CONNECTION_PREFIXES):
-            from langchain_semantix.training.postgres import open_cli_specs
-
-            with open_cli_specs(args):  # a postgresql:// source is read as a store
-                return int(args.func(args))
-        return int(args.func(args))
-    except (OSError, ValueError) as exc:
-        print(f"error: {_in_cli_terms(str(exc), parser)}", file=sys.stderr)
-        return EXIT_USAGE
+    capped = _CappedWarnings()
+    with warnings.catch_warnings():
+        warnings.showwarning = capped.show
+        try:
+            return _run(args)
+        except BrokenPipeError:
+            _detach_stdout()  # the reader left (`... | head`): stop quietly, like other Unix tools
+            return EXIT_OK
+        except (OSError, ValueError) as exc:
+            print(f"error: {_in_cli_terms(str(exc), parser)}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("interrupted; no output file was replaced (exports write atomically)", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV_VAR):
+                raise
+            print(
+                f"error: unexpected {type(exc).__name__}: {exc}. This is a bug: rerun with {DEBUG_ENV_VAR}=1 "
+                "to see the traceback, and report it",
+                file=sys.stderr,
+            )
+            return EXIT_INTERNAL
+        finally:
+            capped.summary()
 
 
 if __name__ == "__main__":

@@ -198,9 +198,18 @@ def validate_intent(
     """
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
+    if collector is not None and not callable(getattr(collector, "handle_outcome", None)):
+        raise TypeError(
+            f"collector must be a TrainingCollector (or any object with handle_outcome), got {collector!r:.80}; "
+            "for a file, pass TrainingCollector(path)"
+        )
     explicit = func if isinstance(func, type) and issubclass(func, Intent) else None
+    if isinstance(func, type) and explicit is None:
+        raise TypeError(f"validate_intent takes an Intent subclass (or decorates a function), got the class {func.__name__}")
 
     def decorate(fn: F) -> F:
+        if not callable(fn) or isinstance(fn, type):
+            raise TypeError(f"validate_intent decorates a function (sync or async), got {fn!r:.80}")
         intent = explicit or _intent_from_annotation(fn)
         # Built once per decorated function; each call only opens a session.
         policy = AttemptPolicy(

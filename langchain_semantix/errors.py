@@ -8,6 +8,7 @@ LangChain) exception callers already expect: ``SemanticIntentError`` is LangChai
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,17 @@ from langchain_core.exceptions import OutputParserException
 if TYPE_CHECKING:
     from langchain_semantix.judges.base import Verdict
 
-__all__ = ["SemantixError", "SemanticIntentError", "InvalidOutputError", "JudgeModelError", "require_text"]
+__all__ = [
+    "SemantixError",
+    "SemanticIntentError",
+    "InvalidOutputError",
+    "JudgeModelError",
+    "JudgeReplyError",
+    "require_text",
+    "require_threshold",
+]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SemantixError(Exception):
@@ -31,6 +42,23 @@ class JudgeModelError(SemantixError, RuntimeError):
     """The judge's model could not be loaded or does not fit the judge."""
 
 
+class JudgeReplyError(SemantixError, ValueError):
+    """A judge's model answered with something that is not a verdict (e.g. an LLM judge's free text)."""
+
+
+def _readable(text: str, what: str) -> str:
+    if text.isascii():
+        return text
+    found = _SURROGATE.search(text)
+    if found is not None:
+        raise InvalidOutputError(
+            f"{what} holds a lone surrogate ({found.group()!r} at position {found.start()}), text UTF-8 cannot "
+            "encode - usually bytes decoded with errors='surrogateescape' or a broken JSON escape. "
+            "Clean it first, e.g. text.encode('utf-8', 'replace').decode('utf-8')."
+        )
+    return text
+
+
 def require_text(value: object, *, what: str = "output") -> str:
     """The text of ``value``: a ``str``, or a message / generation with text content.
 
@@ -42,25 +70,41 @@ def require_text(value: object, *, what: str = "output") -> str:
         'hello'
     """
     if isinstance(value, str):
-        return value
+        return _readable(value, what)
     if value is None:
         raise InvalidOutputError(f"{what} is None: the model returned no text. Check the model call, or pass the text you want judged.")
     if isinstance(value, (bytes, bytearray)):
         raise InvalidOutputError(f"{what} is {type(value).__name__}, not str: decode it first, e.g. value.decode('utf-8').")
     content = getattr(value, "content", None)
     if content is None and hasattr(value, "text") and isinstance(value.text, str):
-        return value.text  # a Generation
+        return _readable(value.text, what)  # a Generation
     if isinstance(content, str):
-        return content
+        return _readable(content, what)
     if isinstance(content, list):
         texts = [b if isinstance(b, str) else b["text"] for b in content if _is_text_block(b)]
         if texts or not content:
-            return "".join(texts)
+            return _readable("".join(texts), what)
         kinds = ", ".join(str(b.get("type")) if isinstance(b, dict) else type(b).__name__ for b in content)
         raise InvalidOutputError(f"the message has no text content to validate (content blocks: {kinds})")
     raise InvalidOutputError(
         f"{what} must be a str, got {type(value).__name__}. Pass the text (e.g. message.text) or a message with text content."
     )
+
+
+def require_threshold(value: object, *, what: str = "threshold") -> float:
+    """``value`` as a pass mark: a number from 0 to 1. Anything else (a string, a bool, NaN,
+    1.5) raises naming ``what`` and the fix: ``TypeError`` for a wrong type, ``ValueError``
+    for a number out of range.
+
+    Example:
+        >>> require_threshold(0.7)
+        0.7
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number between 0 and 1, got {value!r}; e.g. 0.5")
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
+        raise ValueError(f"{what} must be between 0 and 1, got {value!r}; e.g. 0.5")
+    return float(value)
 
 
 def _is_text_block(block: object) -> bool:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import inspect
 from typing import ClassVar, Literal, cast
 
+from langchain_semantix.errors import require_threshold
+
 __all__ = ["Intent", "AllOf", "AnyOf", "Not", "leaf_intents", "intent_name", "as_intent_list"]
 
 CompositionKind = Literal["all", "any", "not"]
@@ -106,8 +108,10 @@ class Intent(metaclass=_IntentMeta):
 
 
 def _check_threshold(value: object, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name}.threshold must be a number between 0 and 1, got {value!r}")
+    try:
+        require_threshold(value, what=f"{name}.threshold")
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None  # a class attribute of the wrong type is a bad value
 
 
 def _check_intent_class(obj: object) -> type[Intent]:

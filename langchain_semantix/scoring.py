@@ -11,10 +11,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from langchain_semantix.errors import require_threshold
 from langchain_semantix.intents import Intent, as_intent_list, leaf_intents
 from langchain_semantix.judges.base import Judge, Verdict, check_text
 
-__all__ = ["IntentScorer", "judge_intents", "ajudge_intents", "default_judge", "threshold_for"]
+__all__ = [
+    "IntentScorer",
+    "judge_intents",
+    "ajudge_intents",
+    "default_judge",
+    "threshold_for",
+    "check_judge",
+    "check_thresholds",
+]
 
 Thresholds = Mapping[str, float]
 _DEFAULT_JUDGE: Judge | None = None
@@ -40,10 +49,39 @@ def threshold_for(intent: type[Intent], judge: Judge, overrides: Thresholds | No
     """Pass mark for a single-clause intent: calibrated override, class value, the judge's
     own threshold for that requirement."""
     if overrides and intent.__name__ in overrides:
-        return float(overrides[intent.__name__])
-    if intent.threshold is not None:
-        return float(intent.threshold)
-    return float(judge.threshold_for(intent.description()))
+        return require_threshold(overrides[intent.__name__], what=f"thresholds[{intent.__name__!r}]")
+    if intent.threshold is not None:  # checked at class creation, but it may have been reassigned since
+        return require_threshold(intent.threshold, what=f"{intent.__name__}.threshold")
+    return require_threshold(judge.threshold_for(intent.description()), what=f"{judge!r}'s threshold for {intent.__name__}")
+
+
+def check_judge(judge: object) -> Judge | None:
+    """``judge`` if it is a :class:`Judge` or ``None`` (the default judge); else a ``TypeError`` with the fix."""
+    if judge is None or isinstance(judge, Judge):
+        return judge
+    hint = f"; to name one by spec use load_judge({judge!r})" if isinstance(judge, str) else ""
+    raise TypeError(
+        f"judge must be a Judge (e.g. NLIJudge(), EmbeddingJudge(), LLMJudge(model)) or None for the default, got {judge!r:.80}{hint}"
+    )
+
+
+def check_thresholds(thresholds: object) -> dict[str, float] | None:
+    """``{intent name: threshold}`` checked (numbers from 0 to 1), or ``None``."""
+    if thresholds is None:
+        return None
+    if not isinstance(thresholds, Mapping):
+        raise TypeError(
+            f"thresholds must map intent names to pass marks, e.g. {{'PoliteDecline': 0.7}} "
+            f"(load_thresholds(path) returns one), got {thresholds!r:.80}"
+        )
+    return {str(name): require_threshold(value, what=f"thresholds[{name!r}]") for name, value in thresholds.items()}
+
+
+def _checked_verdicts(judge: Judge, verdicts: Sequence[Verdict], expected: int) -> Sequence[Verdict]:
+    if len(verdicts) != expected or not all(isinstance(v, Verdict) for v in verdicts):
+        got = f"{len(verdicts)} items" if len(verdicts) != expected else "items that are not Verdicts"
+        raise TypeError(f"{judge!r} returned {got} for {expected} pairs; a judge returns one Verdict per pair, in order")
+    return verdicts
 
 
 def _combine(intent: type[Intent], leaves: Mapping[type[Intent], Verdict]) -> Verdict:
@@ -98,8 +136,8 @@ class IntentScorer:
         thresholds: Thresholds | None = None,
     ) -> None:
         self.intents = as_intent_list(intents)
-        self._judge = judge
-        self.thresholds = dict(thresholds) if thresholds else None
+        self._judge = check_judge(judge)
+        self.thresholds = check_thresholds(thresholds) or None
         self.leaves = list(dict.fromkeys(leaf for intent in self.intents for leaf in leaf_intents(intent)))
         self._requirements = [leaf.description() for leaf in self.leaves]
         self._limits: list[float] | None = None
@@ -112,6 +150,8 @@ class IntentScorer:
     def _plan(self, outputs: Sequence[str]) -> tuple[list[tuple[str, str]], list[float]]:
         if self._limits is None:
             self._limits = [threshold_for(leaf, self.judge, self.thresholds) for leaf in self.leaves]
+        if isinstance(outputs, (str, bytes)):
+            raise TypeError(f"outputs must be a list of texts; to judge one text pass [text], got {outputs!r:.80}")
         texts = [check_text(output) for output in outputs]
         pairs = [(text, requirement) for text in texts for requirement in self._requirements]
         return pairs, self._limits * len(texts)
@@ -130,12 +170,14 @@ class IntentScorer:
     def score(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """``result[output_index][intent_index]``, from one ``evaluate_batch`` call."""
         pairs, limits = self._plan(outputs)
-        return self._assemble(len(outputs), self.judge.evaluate_batch(pairs, limits), limits)
+        verdicts = _checked_verdicts(self.judge, self.judge.evaluate_batch(pairs, limits), len(pairs))
+        return self._assemble(len(outputs), verdicts, limits)
 
     async def ascore(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """Async :meth:`score` (one ``aevaluate_batch`` call, off the event loop)."""
         pairs, limits = self._plan(outputs)
-        return self._assemble(len(outputs), await self.judge.aevaluate_batch(pairs, limits), limits)
+        verdicts = _checked_verdicts(self.judge, await self.judge.aevaluate_batch(pairs, limits), len(pairs))
+        return self._assemble(len(outputs), verdicts, limits)
 
 
 def judge_intents(

@@ -9,7 +9,7 @@ from typing import ClassVar
 from langchain_core.runnables.config import run_in_executor
 from pydantic import BaseModel, ConfigDict, Field
 
-from langchain_semantix.errors import require_text
+from langchain_semantix.errors import require_text, require_threshold
 
 __all__ = ["Judge", "Verdict", "check_text", "resolve_thresholds", "empty_output_verdict", "split_empty"]
 
@@ -70,11 +70,14 @@ def check_text(output: object, *, what: str = "output") -> str:
 
 
 def resolve_thresholds(thresholds: float | Sequence[float | None] | None, n: int, default: float) -> list[float]:
-    """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats."""
+    """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats, each
+    checked to be a number from 0 to 1."""
     if thresholds is None or isinstance(thresholds, (int, float)):
-        value = default if thresholds is None else float(thresholds)
+        value = default if thresholds is None else require_threshold(thresholds)
         return [value] * n
-    values = [default if t is None else float(t) for t in thresholds]
+    if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence):
+        raise TypeError(f"threshold must be a number from 0 to 1 or one per pair (a list), got {thresholds!r}")
+    values = [default if t is None else require_threshold(t) for t in thresholds]
     if len(values) != n:
         raise ValueError(f"got {len(values)} thresholds for {n} pairs; pass one value or one per pair")
     return values
@@ -101,8 +104,14 @@ def split_empty(judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence
     """
     verdicts: list[Verdict | None] = [None] * len(pairs)
     live: list[int] = []
-    for i, (output, requirement) in enumerate(pairs):
+    for i, pair in enumerate(pairs):
+        try:
+            output, requirement = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"pairs[{i}] must be an (output, requirement) pair, got {pair!r:.80}") from None
         requirement = check_text(requirement, what="intent_description")
+        if not requirement.strip():
+            raise ValueError(f"the requirement of pairs[{i}] is empty; write the requirement the output must satisfy")
         if check_text(output).strip():
             live.append(i)
         else:

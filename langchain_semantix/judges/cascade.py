@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -14,7 +15,11 @@ if TYPE_CHECKING:
     from langchain_semantix.judges.trained import TrainedJudge
     from langchain_semantix.training.judge.labels import LabelledExample, LabelStore
 
-__all__ = ["CascadeJudge", "CascadeStats"]
+__all__ = ["CascadeJudge", "CascadeStats", "LabelWriteWarning"]
+
+
+class LabelWriteWarning(UserWarning):
+    """Labels a cascade gathered could not be written to its label store."""
 
 
 @dataclass
@@ -24,10 +29,22 @@ class CascadeStats:
     checks: int = 0
     escalations: int = 0
     labels_written: int = 0
+    #: Labels the store could not take (full disk, lock timeout); they stay in ``CascadeJudge.collected``.
+    label_write_failures: int = 0
 
     @property
     def escalation_rate(self) -> float:
         return self.escalations / self.checks if self.checks else 0.0
+
+
+def _check_band(band: object) -> tuple[float, float]:
+    values = list(band) if isinstance(band, (tuple, list)) else []
+    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        raise TypeError(f"band must be a pair of scores (lo, hi), e.g. (0.3, 0.7); got {band!r:.80}")
+    lo, hi = float(values[0]), float(values[1])
+    if not 0 <= lo <= hi <= 1:  # NaN fails this too
+        raise ValueError(f"band must be (lo, hi) with 0 <= lo <= hi <= 1, e.g. (0.3, 0.7); got {band}")
+    return lo, hi
 
 
 class CascadeJudge(Judge):
@@ -67,9 +84,10 @@ class CascadeJudge(Judge):
         band: tuple[float, float] = (0.3, 0.7),
         labels: LabelStore | str | os.PathLike[str] | Any | None = None,
     ) -> None:
-        lo, hi = band
-        if not 0 <= lo <= hi <= 1:
-            raise ValueError(f"band must be (lo, hi) with 0 <= lo <= hi <= 1, got {band}")
+        for role, judge in (("local", local), ("strong", strong)):
+            if not isinstance(judge, Judge):
+                raise TypeError(f"{role} must be a Judge (e.g. TrainedJudge.load(dir), LLMJudge(chat_model)), got {judge!r:.80}")
+        lo, hi = _check_band(band)
         from langchain_semantix.training.judge.labels import LabelStore
 
         self.local, self.strong, self.band = local, strong, (float(lo), float(hi))
@@ -116,11 +134,22 @@ class CascadeJudge(Judge):
             for (output, requirement), lv, verdict in zip(pairs, local, strong)
             if output.strip()
         ]
+        failed = 0
         if self.labels is not None:
-            self.labels.add_many(examples)
+            try:
+                self.labels.add_many(examples)
+            except OSError as exc:  # a label store that fails must not fail the user's check
+                failed = len(examples)
+                warnings.warn(
+                    f"CascadeJudge could not store {failed} labels in {self.labels!r} ({exc}); they are kept in "
+                    "CascadeJudge.collected - fix the store, then add them with labels.add_many(judge.collected)",
+                    LabelWriteWarning,
+                    stacklevel=4,
+                )
         with self._lock:
             self.collected.extend(examples)
-            self.stats.labels_written += len(examples)
+            self.stats.labels_written += len(examples) - failed
+            self.stats.label_write_failures += failed
 
     def _merge(
         self, verdicts: list[Verdict], escalated: list[int], strong: Sequence[Verdict], pairs: Sequence[tuple[str, str]]
@@ -147,7 +176,7 @@ class CascadeJudge(Judge):
         verdicts = self.local.evaluate_batch(pairs, given)
         escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
         strong = self.strong.evaluate_batch([pairs[i] for i in escalated]) if escalated else []
-        return self._merge(verdicts, escalated, strong, pairs)
+        return self._merge(verdicts, escalated, self._checked(strong, len(escalated)), pairs)
 
     async def aevaluate_batch(
         self,
@@ -158,10 +187,15 @@ class CascadeJudge(Judge):
         verdicts = await self.local.aevaluate_batch(pairs, given)
         escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
         strong = await self.strong.aevaluate_batch([pairs[i] for i in escalated]) if escalated else []
-        return self._merge(list(verdicts), escalated, strong, pairs)
+        return self._merge(list(verdicts), escalated, self._checked(strong, len(escalated)), pairs)
 
     async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
+
+    def _checked(self, strong: Sequence[Verdict], expected: int) -> Sequence[Verdict]:
+        if len(strong) != expected:
+            raise TypeError(f"the strong judge {self.strong!r} returned {len(strong)} verdicts for {expected} pairs")
+        return strong
 
     @staticmethod
     def _given(thresholds: float | Sequence[float | None] | None, n: int) -> list[float | None]:

@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 from langchain_core.language_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from langchain_semantix.errors import JudgeModelError, JudgeReplyError, require_threshold
 from langchain_semantix.judges.base import Judge, Verdict
 
 __all__ = ["LLMJudge", "JudgeAssessment"]
@@ -60,10 +61,24 @@ class LLMJudge(Judge):
         default_threshold: float = 0.5,
         max_concurrency: int | None = 8,
     ) -> None:
+        if not isinstance(model, Runnable):
+            raise TypeError(
+                f"model must be a LangChain chat model (e.g. init_chat_model('openai:gpt-4o-mini')) or a Runnable, got {model!r:.80}"
+            )
+        if max_concurrency is not None and (
+            isinstance(max_concurrency, bool) or not isinstance(max_concurrency, int) or max_concurrency < 1
+        ):
+            raise ValueError(f"max_concurrency must be a whole number >= 1 or None (no limit), got {max_concurrency!r}")
         self.model = model
-        self.default_threshold = default_threshold
+        self.default_threshold = require_threshold(default_threshold, what="default_threshold")
         self.max_concurrency = max_concurrency
-        structured = model.with_structured_output(JudgeAssessment) if isinstance(model, BaseChatModel) else model
+        try:
+            structured = model.with_structured_output(JudgeAssessment) if isinstance(model, BaseChatModel) else model
+        except NotImplementedError:
+            raise JudgeModelError(
+                f"{type(model).__name__} does not support structured output (with_structured_output), which LLMJudge "
+                "needs; use a chat model with tool calling or JSON mode, or pass a Runnable that returns a JudgeAssessment"
+            ) from None
         self._chain: Runnable[Any, Any] = prompt | structured
 
     @property
@@ -74,8 +89,21 @@ class LLMJudge(Judge):
                 return value
         return type(self.model).__name__
 
+    def _assessment(self, raw: Any) -> JudgeAssessment:
+        if isinstance(raw, JudgeAssessment):
+            return raw
+        try:
+            return JudgeAssessment.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'reply'}: {e['msg']}" for e in exc.errors())
+            raise JudgeReplyError(
+                f"the LLM judge's model ({self.model_id}) replied {raw!r:.120}, not an assessment "
+                f"{{passed: bool, score: 0-1, reason: str}} ({problems}). Use a chat model that supports "
+                "structured output (with_structured_output), or a Runnable that returns a JudgeAssessment or such a dict"
+            ) from None
+
     def _verdict(self, raw: Any, requirement: str, threshold: float, latency: float) -> Verdict:
-        assessment = raw if isinstance(raw, JudgeAssessment) else JudgeAssessment.model_validate(raw)
+        assessment = self._assessment(raw)
         passed = assessment.score >= threshold
         reason = assessment.reason
         if passed != assessment.passed:

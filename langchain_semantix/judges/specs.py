@@ -16,7 +16,7 @@ JUDGE_ENV_VAR = "SEMANTIX_JUDGE"
 SPECS = "embedding, embedding:PATH, nli, nli:PATH, trained:DIR, or a DIR written by `judge train`"
 
 
-def load_judge(spec: str | None = None) -> Judge:
+def load_judge(spec: str | os.PathLike[str] | None = None) -> Judge:
     """A judge from a spec string (``$SEMANTIX_JUDGE`` when ``spec`` is ``None``).
 
     Specs: ``"embedding"`` (the bundled all-MiniLM-L6-v2 when installed), ``"embedding:PATH"``,
@@ -30,10 +30,14 @@ def load_judge(spec: str | None = None) -> Judge:
     """
     from langchain_semantix.judges.trained import TrainedJudge, is_trained_judge_dir
 
-    spec = spec or os.environ.get(JUDGE_ENV_VAR)
+    if spec is not None and not isinstance(spec, (str, os.PathLike)):
+        raise TypeError(f"a judge spec is a string ({SPECS}), got {spec!r:.80}")
+    spec = os.fspath(spec) if spec is not None else os.environ.get(JUDGE_ENV_VAR)
     if not spec:
         raise ValueError(f"no judge given: pass --judge SPEC or set {JUDGE_ENV_VAR} ({SPECS})")
     kind, _, arg = spec.partition(":")
+    if kind == "trained" and not arg:
+        raise ValueError("the spec 'trained:' names no folder; write trained:DIR with the folder `judge train -o DIR` wrote")
     if kind == "embedding":
         from langchain_semantix.judges.embedding import DEFAULT_EMBEDDING_MODEL, EmbeddingJudge, bundled_minilm_path
 

@@ -14,8 +14,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from langchain_semantix.errors import require_threshold
+from langchain_semantix.training.atomic import write_text_atomic
 from langchain_semantix.training.backends import Source, iter_records
-from langchain_semantix.training.jsonl import AtomicWriter, iter_jsonl_lines, skip_line
+from langchain_semantix.training.jsonl import iter_jsonl_lines, skip_line
 
 __all__ = [
     "IntentCalibration",
@@ -65,6 +67,8 @@ def _labelled_items(labelled: Iterable[Mapping[str, Any]] | str | os.PathLike[st
     if isinstance(labelled, (str, os.PathLike)):
         where = str(labelled)
         items: Iterable[tuple[int, Any]] = iter_jsonl_lines(labelled, skipped=skipped)
+    elif isinstance(labelled, (Mapping, bytes)) or not isinstance(labelled, Iterable):
+        raise TypeError(f"labelled must be a JSONL path or a list of {{'intent', 'score', 'label'}} dicts, got {type(labelled).__name__}")
     else:
         where = "labelled item"
         items = enumerate(labelled, start=1)
@@ -142,6 +146,15 @@ def _fit(method: str, accepted: list[float], rejected: list[float], beta: float,
     return float(thresholds[i]), f"precision {float(precision[i]):.3f}, recall {float(recall[i]):.3f}"
 
 
+def _check_options(min_samples: object, beta: object, target_precision: object) -> None:
+    if min_samples is not None and (isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1):
+        raise ValueError(f"min_samples must be a whole number >= 1, got {min_samples!r}")
+    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta < math.inf:
+        raise ValueError(f"beta must be a finite number above 0 (1 weighs precision and recall equally), got {beta!r}")
+    if isinstance(target_precision, bool) or not isinstance(target_precision, (int, float)) or not 0 < target_precision <= 1:
+        raise ValueError(f"target_precision must be a number in (0, 1], e.g. 0.9; got {target_precision!r}")
+
+
 def calibration_report(
     source: Source | None = None,
     method: str = "midpoint",
@@ -162,6 +175,7 @@ def calibration_report(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    _check_options(min_samples, beta, target_precision)
     minimum = min_samples if min_samples is not None else (1 if method == "midpoint" else 5)
     report: dict[str, IntentCalibration] = {}
     for intent, (accepted, rejected) in collect_scores(source, labelled=labelled, skipped=skipped).items():
@@ -191,60 +205,85 @@ def calibrate_thresholds(source: Source | None = None, method: str = "midpoint",
     return {name: entry.threshold for name, entry in calibration_report(source, method, **options).items() if entry.threshold is not None}
 
 
-def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type]) -> int:
-    """Set ``threshold`` on the Intent classes named in ``thresholds``; returns how many."""
+def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type] | Iterable[type]) -> int:
+    """Set ``threshold`` on the Intent classes named in ``thresholds``; returns how many.
+
+    ``intent_classes`` maps names to classes (semantix-ai's form) or lists the classes.
+    """
+    classes = dict(intent_classes) if isinstance(intent_classes, Mapping) else {cls.__name__: cls for cls in intent_classes}
+    checked = {name: require_threshold(value, what=f"the threshold of {name}") for name, value in thresholds.items()}
     applied = 0
-    for name, value in thresholds.items():
-        if name in intent_classes:
-            intent_classes[name].threshold = float(value)  # type: ignore[attr-defined]
+    for name, value in checked.items():
+        if name in classes:
+            classes[name].threshold = value  # type: ignore[union-attr]
             applied += 1
     return applied
 
 
+def _entry(name: str, entry: IntentCalibration | float) -> dict[str, Any]:
+    if isinstance(entry, IntentCalibration):
+        fields = {k: v for k, v in asdict(entry).items() if k not in ("accepted_scores", "rejected_scores")}
+    elif isinstance(entry, (int, float)) and not isinstance(entry, bool):
+        fields = {"intent": name, "threshold": entry}  # calibrate_thresholds' {intent: threshold}
+    else:
+        raise TypeError(f"thresholds of {name}: expected an IntentCalibration (calibration_report) or a number, got {entry!r:.80}")
+    if fields["threshold"] is not None:
+        require_threshold(fields["threshold"], what=f"the threshold of {name}")  # NaN or 1.5 never reaches the file
+    return fields
+
+
 def save_thresholds(
     path: str | os.PathLike[str],
-    report: Mapping[str, IntentCalibration],
+    report: Mapping[str, IntentCalibration] | Mapping[str, float],
     *,
     judge: str | None = None,
 ) -> Path:
-    """Write a versioned thresholds file (method, sample counts, judge) atomically."""
-    path = Path(path)
+    """Write a versioned thresholds file (method, sample counts, judge) atomically.
+
+    ``report`` is :func:`calibration_report`'s result, or :func:`calibrate_thresholds`'
+    ``{intent: threshold}``. Thresholds must be numbers from 0 to 1.
+    """
+    if not isinstance(report, Mapping):
+        raise TypeError(f"report must be calibration_report(...)'s result or a {{intent: threshold}} dict, got {type(report).__name__}")
     data = {
         "schema_version": THRESHOLDS_SCHEMA,
         "created": datetime.now(timezone.utc).isoformat(),
         "judge": judge,
-        "intents": {
-            name: {k: v for k, v in asdict(entry).items() if k not in ("accepted_scores", "rejected_scores")}
-            for name, entry in report.items()
-        },
+        "intents": {name: _entry(name, entry) for name, entry in report.items()},
     }
-    text = json.dumps(data, indent=2, allow_nan=False) + "\n"  # a NaN threshold never reaches the file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    writer = AtomicWriter(path)
-    try:
-        writer.handle.write(text)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
-    return path
+    path = Path(path)
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
 
 
 def load_thresholds(path: str | os.PathLike[str]) -> dict[str, float]:
-    """``{intent: threshold}`` from a file written by :func:`save_thresholds`, for
-    ``IntentParser(thresholds=...)`` and ``create_retry_subgraph(thresholds=...)``."""
+    """``{intent: threshold}`` from a file written by :func:`save_thresholds` (or a plain JSON
+    ``{intent: threshold}``, as ``json.dump(calibrate_thresholds(...))`` writes), for
+    ``IntentParser(thresholds=...)`` and ``create_retry_subgraph(thresholds=...)``.
+    Thresholds outside 0-1 (or NaN) raise ``ValueError`` naming the intent."""
+    fix = "write it with save_thresholds(...) or `langchain-semantix calibrate SOURCE --output FILE`"
+    if Path(path).is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give the thresholds JSON file ({fix})")
+    if Path(path).exists() and not Path(path).is_file():
+        raise ValueError(f"{path} is not a regular file (a device, pipe or socket); give the thresholds JSON file")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (ValueError, RecursionError) as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); write it with save_thresholds") from None
-    if not isinstance(data, dict) or data.get("schema_version") != THRESHOLDS_SCHEMA or not isinstance(data.get("intents"), dict):
-        raise ValueError(f"{path} is not a langchain-semantix thresholds file (schema {THRESHOLDS_SCHEMA})")
+        raise ValueError(f"{path} is not valid JSON ({exc}); {fix}") from None
+    if isinstance(data, dict) and "schema_version" not in data and data and all(not isinstance(v, dict) for v in data.values()):
+        entries: dict[str, Any] = {name: {"threshold": value} for name, value in data.items()}  # a plain {intent: threshold}
+    elif isinstance(data, dict) and data.get("schema_version") == THRESHOLDS_SCHEMA and isinstance(data.get("intents"), dict):
+        entries = data["intents"]
+    else:
+        raise ValueError(f"{path} is not a langchain-semantix thresholds file (schema {THRESHOLDS_SCHEMA}); {fix}")
     thresholds: dict[str, float] = {}
-    for name, entry in data["intents"].items():
+    for name, entry in entries.items():
         value = entry.get("threshold") if isinstance(entry, dict) else None
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"{path}: the threshold of {name} is {value!r}, not a finite number")
-        thresholds[name] = float(value)
+        try:
+            thresholds[name] = require_threshold(value, what=f"the threshold of {name}")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: {exc}; {fix}") from None
     return thresholds

@@ -10,12 +10,13 @@ content, the same on every run.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_semantix.training.backends import JsonlBackend, Source, open_source
-from langchain_semantix.training.jsonl import read_jsonl
+from langchain_semantix.training.backends import JsonlBackend, RecordBackend, Source, open_source
+from langchain_semantix.training.jsonl import iter_jsonl_lines, read_jsonl, skip_line
 from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
 
 __all__ = ["CopyResult", "copy_records"]
@@ -47,18 +48,35 @@ def _with_id(raw: dict[str, Any]) -> dict[str, Any]:
     return {**raw, "id": digest}
 
 
-def _valid_records(source: Source, skipped: list[str]) -> Iterator[dict[str, Any]]:
-    backend = open_source(source)
-    corrupt: list[int] = []
-    raw_iter: Iterable[dict[str, Any]] = read_jsonl(backend.path, skipped=corrupt) if isinstance(backend, JsonlBackend) else backend
-    for n, raw in enumerate(raw_iter, start=1):
+def _valid_records(backend: RecordBackend, skipped: list[str]) -> Iterator[dict[str, Any]]:
+    """Records that are valid and storable, with an id; the others are skipped with
+    ``file:line`` (or ``store item N``) and the reason."""
+    if isinstance(backend, JsonlBackend):
+        where = str(backend.path)
+        numbered: Iterable[tuple[int, dict[str, Any]]] = iter_jsonl_lines(backend.path, skipped=skipped)
+    else:
+        where = backend.describe() + " item"
+        numbered = enumerate(backend, start=1)
+    for n, raw in numbered:
         try:
             normalize_record(raw)
+            record = _with_id(raw)
+            to_json_line(record)  # text UTF-8 cannot store (a lone surrogate) is refused here, not mid-batch
         except RecordError as exc:
-            skipped.append(f"record {n}: {exc}")
+            skip_line(where, n, str(exc), skipped)
             continue
-        yield _with_id(raw)
-    skipped.extend(f"line {n}: corrupt JSON" for n in corrupt)
+        yield record
+
+
+def _check_endpoints(src: RecordBackend, dst: RecordBackend) -> None:
+    """A missing source file, a copy onto itself and an unwritable destination file fail before anything is read."""
+    if isinstance(src, JsonlBackend) and not src.path.is_file():
+        what = "is a directory" if src.path.is_dir() else "does not exist"
+        raise FileNotFoundError(f"the source {src.path} {what}; give the JSONL file the collector writes")
+    if isinstance(dst, JsonlBackend):
+        if isinstance(src, JsonlBackend) and dst.path.exists() and os.path.samefile(src.path, dst.path):
+            raise ValueError(f"the destination {dst.path} is the source itself; choose another destination")
+        dst.file.check_destination()
 
 
 def _batches(records: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -90,6 +108,7 @@ def copy_records(source: Source, destination: Source, *, batch_size: int = 500, 
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     src, dst = open_source(source), open_source(destination)
+    _check_endpoints(src, dst)
     result = CopyResult(source=src.describe(), destination=dst.describe())
     records = _valid_records(src, result.skipped)
     if progress:
@@ -124,12 +143,15 @@ SPEC_HELP = "JSONL file, or postgresql://USER:PASSWORD@HOST/DB (optionally #name
 
 def add_copy_parser(subparsers: Any) -> None:
     """Add ``copy SRC DST`` to a CLI's subparsers."""
+    from langchain_semantix.cli import EXIT_CODES, _Formatter, _positive_int
+
+    summary = "copy correction records between a JSONL file and a PostgreSQL store (resumable, de-duplicated by id)"
     p = subparsers.add_parser(
-        "copy", help="copy correction records between a JSONL file and a PostgreSQL store (resumable, de-duplicated by id)"
+        "copy", help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=EXIT_CODES, formatter_class=_Formatter
     )
     p.add_argument("source", help=SPEC_HELP)
     p.add_argument("destination", help=SPEC_HELP)
-    p.add_argument("--batch-size", type=int, default=500, metavar="N", help="records per write")
+    p.add_argument("--batch-size", type=_positive_int, default=500, metavar="N", help="records per write")
     p.set_defaults(func=run_copy_command)
 
 

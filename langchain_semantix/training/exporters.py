@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from langchain_semantix.feedback import is_feedback_message
+from langchain_semantix.training.atomic import commit, discard, open_writer, write_error
 from langchain_semantix.training.backends import Source, is_store_spec, iter_records
-from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files
+from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files, skip_line
 
 __all__ = [
     "ExportResult",
@@ -103,12 +105,22 @@ def _source_path(source: Source) -> Path | None:
 
 
 def _check_paths(source: Source, destinations: Iterable[Path]) -> None:
-    """A missing source file and an export onto its own source are refused up front."""
+    """A missing or unreadable source file and an export onto its own source are refused up front."""
     src = _source_path(source)
     if src is None:
         return
     if not src.exists():
         raise FileNotFoundError(f"the source {src} does not exist; check the path of the collected records")
+    if src.is_dir():
+        raise IsADirectoryError(f"the source {src} is a directory; give the JSONL file the collector writes")
+    if not src.is_file():  # a FIFO or a device would block or never end
+        raise ValueError(f"the source {src} is not a regular file (a device, pipe or socket); give the JSONL file the collector writes")
+    try:
+        open(src, "rb").close()
+    except OSError as exc:
+        raise type(exc)(
+            exc.errno, f"cannot read the source {src}: {exc.strerror}; fix its permissions or copy it somewhere readable"
+        ) from exc
     for destination in destinations:
         if destination.exists() and os.path.samefile(src, destination):
             raise ValueError(
@@ -117,16 +129,62 @@ def _check_paths(source: Source, destinations: Iterable[Path]) -> None:
             )
 
 
+def _check_arguments(destination: object, intent_filter: object, validation_fraction: object = None) -> Path:
+    """The destination as a path; wrong types fail here, naming the argument, before anything is read."""
+    if not isinstance(destination, (str, os.PathLike)) or not str(destination):
+        raise TypeError(f"destination must be a file path (str or Path), got {destination!r}")
+    if intent_filter is not None and not isinstance(intent_filter, str):
+        raise TypeError(f"intent_filter must be an intent name (str) or None, got {intent_filter!r}")
+    if validation_fraction is not None and (
+        isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float)) or not 0.0 < validation_fraction < 1.0
+    ):
+        raise ValueError(f"validation_fraction must be a number between 0 and 1 (exclusive), e.g. 0.1; got {validation_fraction!r}")
+    return Path(destination)
+
+
 def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"destination {path} is a directory; give a file name")
+    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
+        raise ValueError(f"destination {path} is not a regular file (a device, pipe or socket); give a file path")
     if not path.parent.exists():
         if not create_dirs:
             raise FileNotFoundError(f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_error(exc, path) from exc
+    elif not path.parent.is_dir():
+        raise NotADirectoryError(f"the destination folder {path.parent} is a file; choose a path inside a folder")
     remove_stale_temp_files(path)
     return path
+
+
+def _storable(records: Iterator[dict[str, Any]], where: str, skipped: list[str]) -> Iterator[dict[str, Any]]:
+    """Records that UTF-8 can store; the others (lone surrogates from a broken decode) are
+    skipped with a warning and listed in ``skipped``. Used only when a first pass met one."""
+    for n, record in enumerate(records, start=1):
+        try:
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            reason = (
+                f"record {n} (id {record.get('id')}): it holds text UTF-8 cannot store (a lone surrogate "
+                "such as '\\ud800', left by a broken decode); fix or remove that record"
+            )
+            skip_line(where, None, reason, skipped)
+            continue
+        yield record
+
+
+def _where(source: Source) -> str:
+    path = _source_path(source)
+    return str(path) if path is not None else type(source).__name__
+
+
+def _is_write_error(exc: OSError, *writers: AtomicWriter | None) -> bool:
+    # errors while writing carry no file name (ENOSPC) or the temp file's; reading the source names it
+    return exc.filename is None or any(w is not None and exc.filename == str(w.tmp) for w in writers)
 
 
 def _is_validation(key: str, fraction: float, seed: int) -> bool:
@@ -150,16 +208,42 @@ def _export(
     create_dirs: bool = True,
     progress: bool = False,
 ) -> ExportResult:
-    if validation_fraction is not None and not 0.0 < validation_fraction < 1.0:
-        raise ValueError("validation_fraction must be between 0 and 1 (exclusive)")
-    path = Path(destination)
+    path = _check_arguments(destination, intent_filter, validation_fraction)
     _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
     path = _check_destination(path, create_dirs)
+    if validation_fraction:
+        _check_destination(_validation_path(path), create_dirs)
+    options = dict(intent_filter=intent_filter, dedupe=dedupe, validation_fraction=validation_fraction, seed=seed, progress=progress)
+    try:
+        return _write_export(source, path, convert, **options)  # type: ignore[arg-type]
+    except UnicodeEncodeError:
+        # a record holds text UTF-8 cannot store: export again, skipping such records
+        return _write_export(source, path, convert, check_storable=True, **options)  # type: ignore[arg-type]
+
+
+def _write_export(
+    source: Source,
+    path: Path,
+    convert: Callable[[dict[str, Any]], Iterable[Any]],
+    *,
+    intent_filter: str | None,
+    dedupe: bool,
+    validation_fraction: float | None,
+    seed: int,
+    progress: bool,
+    check_storable: bool = False,
+) -> ExportResult:
     result = ExportResult(destination=path)
-    train = AtomicWriter(path)
-    valid = AtomicWriter(_validation_path(path)) if validation_fraction else None
+    train = open_writer(path)
+    try:
+        valid = open_writer(_validation_path(path)) if validation_fraction else None
+    except BaseException:
+        discard(train)
+        raise
     seen: set[bytes] = set()
     records: Iterator[dict[str, Any]] = iter_records(source, skipped=result.skipped)
+    if check_storable:
+        records = _storable(records, _where(source), result.skipped)
     if progress:
         from tqdm.auto import tqdm
 
@@ -189,15 +273,20 @@ def _export(
                 else:
                     train.write(item)
                     result.written += 1
+    except OSError as exc:
+        discard(train, valid)
+        raise (write_error(exc, path) if _is_write_error(exc, train, valid) else exc) from exc
     except BaseException:
-        train.abort()
-        if valid is not None:
-            valid.abort()
+        discard(train, valid)
         raise
-    train.commit()
     if valid is not None:
-        valid.commit()
+        try:
+            commit(valid)
+        except BaseException:
+            discard(train)
+            raise
         result.validation_destination = valid.path
+    commit(train)
     return result
 
 
@@ -418,16 +507,48 @@ def export_nemo_trajectories(
     that need per-token logprobs (e.g. GRPO) must recompute them for those steps.
     A rejected attempt whose text equals the accepted one is dropped (``degenerate``).
     """
-    path = Path(destination)
+    path = _check_arguments(destination, intent_filter)
+    if isinstance(min_reward_diff, bool) or not isinstance(min_reward_diff, (int, float)) or not 0 <= min_reward_diff < math.inf:
+        raise ValueError(f"min_reward_diff must be a finite number >= 0 (a reward spread, e.g. 0.1); got {min_reward_diff!r}")
     _check_paths(source, [path])
     path = _check_destination(path, create_dirs)
-    staging = AtomicWriter(path, staging="groups.")
+    options = dict(
+        intent_filter=intent_filter,
+        min_reward_diff=min_reward_diff,
+        sort_ascending=sort_ascending,
+        run_id=run_id,
+        dedupe=dedupe,
+        progress=progress,
+    )
+    try:
+        return _write_trajectories(source, path, **options)  # type: ignore[arg-type]
+    except UnicodeEncodeError:
+        # a record holds text UTF-8 cannot store: export again, skipping such records
+        return _write_trajectories(source, path, check_storable=True, **options)  # type: ignore[arg-type]
+
+
+def _write_trajectories(
+    source: Source,
+    path: Path,
+    *,
+    intent_filter: str | None,
+    min_reward_diff: float,
+    sort_ascending: bool,
+    run_id: str | None,
+    dedupe: bool,
+    progress: bool,
+    check_storable: bool = False,
+) -> ExportResult:
+    staging = open_writer(path, staging="groups.")
+    out: AtomicWriter | None = None
     index: list[tuple[float, int]] = []
     result = ExportResult(destination=path)
     seen: set[str] = set()
     offset = 0
     try:
         records: Iterator[dict[str, Any]] = iter_records(source, intent_filter=intent_filter, skipped=result.skipped)
+        if check_storable:
+            records = _storable(records, _where(source), result.skipped)
         if progress:
             from tqdm.auto import tqdm
 
@@ -451,21 +572,23 @@ def export_nemo_trajectories(
             offset += len(line.encode("utf-8"))
         staging.handle.close()
         index.sort(key=lambda item: item[0], reverse=not sort_ascending)
-        out = AtomicWriter(path)
-        try:
-            out.handle.write('{"run_id": ' + json.dumps(run_id or path.stem) + ', "trajectories": [')
-            with open(staging.tmp, "rb") as groups:
-                for n, (_, start) in enumerate(index):
-                    groups.seek(start)
-                    out.handle.write(("," if n else "") + groups.readline().decode("utf-8").rstrip("\n"))
-            out.handle.write("]}\n")
-        except BaseException:
-            out.abort()
-            raise
-        out.commit()
-        result.written = len(index)
-    finally:
-        staging.tmp.unlink(missing_ok=True)
+        out = open_writer(path)
+        out.handle.write('{"run_id": ' + json.dumps(run_id or path.stem) + ', "trajectories": [')
+        with open(staging.tmp, "rb") as groups:
+            for n, (_, start) in enumerate(index):
+                groups.seek(start)
+                out.handle.write(("," if n else "") + groups.readline().decode("utf-8").rstrip("\n"))
+        out.handle.write("]}\n")
+    except OSError as exc:
+        discard(staging, out)
+        raise (write_error(exc, path) if _is_write_error(exc, staging, out) else exc) from exc
+    except BaseException:
+        discard(staging, out)
+        raise
+    discard(staging)
+    assert out is not None  # set before the loop above ends
+    commit(out)
+    result.written = len(index)
     return result
 
 

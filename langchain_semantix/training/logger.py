@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import threading
 import uuid
@@ -75,6 +76,14 @@ class TrainingDataLogger(BaseCallbackHandler):
         redact: Redactor | None = None,
         lock_timeout: float = 30.0,
     ) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise TypeError(f"path must be a JSONL file path (str or Path), got {path!r:.80}")
+        if run_metadata is not None and not isinstance(run_metadata, dict):
+            raise TypeError(f"run_metadata must be a dict of JSON values, got {type(run_metadata).__name__}")
+        if redact is not None and not callable(redact):
+            raise TypeError(f"redact must be a function str -> str, got {redact!r:.80}")
+        if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not 0 < lock_timeout < math.inf:
+            raise ValueError(f"lock_timeout must be a number of seconds above 0, got {lock_timeout!r}")
         self.file = JsonlFile(path, fsync=fsync, lock_timeout=lock_timeout)
         self.file.check_destination()
         self._background = BackgroundWriter("semantix-logger")
@@ -113,6 +122,8 @@ class TrainingDataLogger(BaseCallbackHandler):
             raise RecordError("call_type must be a non-empty str")
         if not isinstance(response, str):
             raise RecordError(f"response must be a str, got {type(response).__name__}")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise RecordError(f"metadata must be a dict of JSON values, got {type(metadata).__name__}")
         entry = {
             "messages": _message_dicts(messages) + [{"role": "assistant", "content": response}],
             "call_type": call_type,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 __all__ = ["ValidationReport", "validate_openai_file", "MIN_EXAMPLES"]
 
 MIN_EXAMPLES = 10
+_SURROGATE = re.compile("[\ud800-\udfff]")  # text UTF-8 cannot encode: OpenAI rejects the file
 KNOWN_ROLES = {"system", "user", "assistant", "function", "tool"}
 KNOWN_KEYS = {"role", "content", "name", "function_call", "weight", "tool_calls", "tool_call_id", "refusal"}
 
@@ -88,9 +90,11 @@ def _check_messages(messages: Any, line: int, report: ValidationReport, count: A
             report.add("missing_content", line)
         elif content is not None and not isinstance(content, (str, list)):
             report.add("content_not_text", line)
-        if "weight" in message and message["weight"] not in (0, 1):
+        if "weight" in message and (isinstance(message["weight"], bool) or message["weight"] not in (0, 1)):
             report.add("invalid_weight", line)
         if isinstance(content, str):
+            if not content.isascii() and _SURROGATE.search(content):
+                report.add("lone_surrogate", line)
             tokens += count(content) + 3
     if not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages):
         report.add("example_missing_assistant_message", line)
@@ -107,18 +111,23 @@ def validate_openai_file(path: str | os.PathLike[str], *, min_examples: int = MI
     examples over ``max_tokens``.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give the fine-tuning JSONL file")
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist or is not a file")
+        raise FileNotFoundError(f"{path} does not exist; give the path of the fine-tuning JSONL file")
+    if isinstance(min_examples, bool) or not isinstance(min_examples, int) or min_examples < 0:
+        raise ValueError(f"min_examples must be a whole number >= 0 (OpenAI requires {MIN_EXAMPLES}), got {min_examples!r}")
     report = ValidationReport(path=path)
     count, report.tokens_estimated = _token_counter()
-    with open(path, encoding="utf-8", errors="replace") as handle:
+    # utf-8-sig: a byte-order mark is not part of the first example
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
         for line_no, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             report.n_examples += 1
             try:
                 example = json.loads(raw)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 report.add("invalid_json", line_no)
                 continue
             if not isinstance(example, dict):
@@ -127,7 +136,11 @@ def validate_openai_file(path: str | os.PathLike[str], *, min_examples: int = MI
             if "input" in example or "preferred_output" in example:
                 report.format = "preference"
                 messages = (example.get("input") or {}).get("messages") if isinstance(example.get("input"), dict) else None
-                _check_messages((messages or []) + (example.get("preferred_output") or []), line_no, report, count)
+                preferred = example.get("preferred_output")
+                if not isinstance(messages, list) or not isinstance(preferred, list):
+                    report.add("missing_messages_list", line_no)
+                    continue
+                _check_messages(messages + preferred, line_no, report, count)
                 if not example.get("non_preferred_output"):
                     report.add("missing_non_preferred_output", line_no)
                 continue
@@ -135,6 +148,9 @@ def validate_openai_file(path: str | os.PathLike[str], *, min_examples: int = MI
             if unknown:
                 report.add("example_unrecognized_key", line_no)
             _check_messages(example.get("messages"), line_no, report, count)
+    with open(path, "rb") as head:
+        if head.read(3) == b"\xef\xbb\xbf":
+            report.warnings.append("the file starts with a UTF-8 byte-order mark; save it without one before uploading")
     if report.n_examples < min_examples:
         report.add("too_few_examples", 0)
         report.warnings.append(f"OpenAI requires at least {min_examples} examples; found {report.n_examples}")

@@ -10,7 +10,7 @@ Example:
         print(evaluate_judge(judge, held_out).to_markdown())
 """
 
-from langchain_semantix.judges.cascade import CascadeJudge, CascadeStats
+from langchain_semantix.judges.cascade import CascadeJudge, CascadeStats, LabelWriteWarning
 from langchain_semantix.judges.trained import TrainedJudge
 from langchain_semantix.training.judge.evaluate import JudgeReport, RequirementMetrics, evaluate_judge
 from langchain_semantix.training.judge.labels import (
@@ -43,4 +43,5 @@ __all__ = [
     "TrainedJudge",
     "CascadeJudge",
     "CascadeStats",
+    "LabelWriteWarning",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from langchain_semantix.cli import EXIT_CODES, _Formatter, _positive_int
 from langchain_semantix.judges.specs import JUDGE_ENV_VAR, SPECS, load_judge
 
 __all__ = ["add_judge_parser", "load_judge", "JUDGE_ENV_VAR"]  # load_judge lives in judges.specs
@@ -25,7 +25,9 @@ def _eval(args: argparse.Namespace) -> int:
     report = evaluate_judge(load_judge(args.judge), _read_all(args.labels), calibration_fraction=args.calibration_fraction, seed=args.seed)
     print(report.to_markdown())
     if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+        from langchain_semantix.training.atomic import write_text_atomic
+
+        write_text_atomic(args.json, json.dumps(report.to_dict(), indent=2) + "\n")
         print(f"saved {args.json}")
     return 0
 
@@ -68,24 +70,42 @@ def _guarded(func: Any) -> Any:
     return run
 
 
+def _share(text: str) -> float:
+    """A share in [0, 1): 0 turns the held-out part off."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"{value} is not in [0, 1), e.g. 0.2 (0 turns it off)")
+    return value
+
+
+def _parser(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name, help=help, description=help[0].upper() + help[1:] + ".", epilog=EXIT_CODES, formatter_class=_Formatter
+    )
+    return parser
+
+
 def add_judge_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``judge eval`` and ``judge train`` to a CLI's subparsers."""
-    judge = subparsers.add_parser("judge", help="measure a judge on labelled examples, or train one")
-    sub = judge.add_subparsers(dest="judge_command", required=True)
-    p = sub.add_parser("eval", help="ROC AUC, F1, false acceptance per requirement")
+    judge = _parser(subparsers, "judge", "measure a judge on labelled examples, or train one")
+    sub = judge.add_subparsers(dest="judge_command", required=True, metavar="COMMAND", help="eval or train")
+    p = _parser(sub, "eval", "ROC AUC, F1, false acceptance per requirement")
     p.add_argument("labels", nargs="+", help="labelled examples (JSONL or CSV: requirement,output,label)")
     p.add_argument("--judge", help=f"{SPECS} (default: ${JUDGE_ENV_VAR})")
-    p.add_argument("--calibration-fraction", type=float, default=0.5, help="share used to fit thresholds")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", help="also write the report as JSON here")
+    p.add_argument("--calibration-fraction", type=_share, default=0.5, help="share used to fit thresholds (0: none)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the calibration split")
+    p.add_argument("--json", metavar="FILE", help="also write the report as JSON here")
     p.set_defaults(func=_guarded(_eval))
-    p = sub.add_parser("train", help="fine-tune a local judge on labelled examples (also retrains on cascade labels)")
+    p = _parser(sub, "train", "fine-tune a local judge on labelled examples (also retrains on cascade labels)")
     p.add_argument("labels", nargs="+", help="labelled examples (JSONL or CSV); several files are joined")
-    p.add_argument("--output", "-o", required=True, help="folder for the trained judge")
+    p.add_argument("--output", "-o", required=True, metavar="DIR", help="folder for the trained judge")
     p.add_argument("--base-model", help="local model folder to start from (default: NLI cross-encoder if cached, else bundled MiniLM)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--calibration-fraction", type=float, default=0.2, help="share held out to fit thresholds")
+    p.add_argument("--epochs", type=_positive_int, metavar="N", help="passes over the training data (default: the recipe's)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split, the shuffling and the weights")
+    p.add_argument("--calibration-fraction", type=_share, default=0.2, help="share held out to fit thresholds (0: none)")
     p.add_argument("--no-corpus", action="store_true", help="do not add the bundled corpus of other requirements")
     p.set_defaults(func=_guarded(_train))
     return judge

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from langchain_semantix.training.judge.labels import LabelError, LabelledExample
+from langchain_semantix.training.judge.labels import LabelError, LabelledExample, as_examples
 
 if TYPE_CHECKING:
     from langchain_semantix.judges.base import Judge
@@ -111,15 +112,20 @@ def score_examples(
     judge: Judge, examples: Sequence[LabelledExample], thresholds: float | Mapping[str, float] | None = None
 ) -> list[tuple[float, bool]]:
     """``(score, passed)`` per example, from one ``evaluate_batch`` call."""
+    from langchain_semantix.scoring import check_judge, check_thresholds
+
+    if check_judge(judge) is None:
+        raise TypeError("judge must be a Judge to evaluate, got None")
     if isinstance(thresholds, Mapping):
-        limits: Any = [thresholds.get(e.key) for e in examples]
+        known = check_thresholds(thresholds) or {}
+        limits: Any = [known.get(e.key) for e in examples]
     else:
         limits = thresholds
     verdicts = judge.evaluate_batch([(e.output, e.requirement) for e in examples], limits)
     out = []
     for e, v in zip(examples, verdicts):
-        if v.score is None:
-            raise LabelError(f"{judge!r} returned no score for an output of {e.key!r}; evaluate_judge needs scores")
+        if v.score is None or not math.isfinite(v.score):
+            raise LabelError(f"{judge!r} returned the score {v.score!r} for an output of {e.key!r}; evaluate_judge needs finite scores")
         out.append((float(v.score), bool(v.passed)))
     return out
 
@@ -220,8 +226,9 @@ def evaluate_judge(
             report = evaluate_judge(judge, read_labels("held_out.jsonl"))
             print(report.to_markdown())
     """
-    if not 0 <= calibration_fraction < 1:
-        raise ValueError(f"calibration_fraction must be in [0, 1), got {calibration_fraction}")
+    if isinstance(calibration_fraction, bool) or not isinstance(calibration_fraction, (int, float)) or not 0 <= calibration_fraction < 1:
+        raise ValueError(f"calibration_fraction must be a number in [0, 1) (0 skips calibration), got {calibration_fraction!r}")
+    examples = as_examples(examples)
     if not examples:
         raise LabelError("no examples to evaluate; pass labelled examples (read_labels(path))")
     scored = score_examples(judge, examples, thresholds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import os
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from langchain_semantix.errors import InvalidOutputError, require_text
 from langchain_semantix.training.backends import JsonlBackend, RecordBackend, is_store_spec, open_source
 from langchain_semantix.training.shared_store import SharedStoreBackend
 
@@ -30,6 +32,7 @@ __all__ = [
     "labels_from_review",
     "check_trainable",
     "judge_identity",
+    "as_examples",
 ]
 
 LABELS_NAMESPACE = ("semantix", "labels")
@@ -75,13 +78,17 @@ class LabelledExample(BaseModel):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     timestamp: str = Field(default_factory=_now)
     #: Score and judge behind the label when a judge decided it (provenance).
-    score: float | None = None
+    score: float | None = Field(default=None, allow_inf_nan=False)
     judge: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("requirement", "output")
     @classmethod
     def _not_blank(cls, value: str) -> str:
+        try:
+            value = require_text(value, what="the text")  # refuses text UTF-8 cannot store
+        except InvalidOutputError as exc:
+            raise ValueError(str(exc)) from None
         if not value.strip():
             raise ValueError("must be a non-empty text")
         return value
@@ -119,12 +126,12 @@ def _describe_error(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "record"
-        if field == "label":
+        if error["type"] == "missing":
+            parts.append(f"missing field {field!r}")
+        elif field == "label":
             parts.append(
                 f"label must be true or false (a JSON bool), got {error.get('input')!r}; write true/false, not 'yes', 1 or \"true\""
             )
-        elif error["type"] == "missing":
-            parts.append(f"missing field {field!r}")
         else:
             parts.append(f"{field}: {error['msg']}")
     return "; ".join(parts)
@@ -136,6 +143,8 @@ def _example(raw: Mapping[str, Any], where: str, intents: Mapping[str, Any] | No
     fields = set(LabelledExample.model_fields)
     data = {k: v for k, v in raw.items() if k in fields}
     extra = {k: v for k, v in raw.items() if k not in fields}
+    if not isinstance(data.get("metadata") or {}, Mapping):
+        raise LabelError(f"{where}: metadata must be a JSON object, got {type(data['metadata']).__name__}")
     if extra:
         data["metadata"] = {**extra, **(data.get("metadata") or {})}
     try:
@@ -157,35 +166,60 @@ def _known_requirement(name: str, where: str, intents: Mapping[str, Any] | None)
 _CSV_BOOLS = {"true": True, "false": False}
 
 
+def as_examples(items: object, *, what: str = "examples") -> list[LabelledExample]:
+    """``items`` as a list of :class:`LabelledExample`; dicts are validated like a label file's
+    lines. Anything else raises :class:`LabelError` naming the item and the fix."""
+    if isinstance(items, (str, bytes, Mapping, BaseModel)) or not isinstance(items, Iterable):
+        raise LabelError(f"{what} must be a list of LabelledExample (read_labels(path) returns one), got {type(items).__name__}")
+    examples: list[LabelledExample] = []
+    for n, item in enumerate(items):
+        if isinstance(item, LabelledExample):
+            examples.append(item)
+        elif isinstance(item, Mapping):
+            examples.append(_example(item, f"{what}[{n}]"))
+        else:
+            raise LabelError(f"{what}[{n}] is a {type(item).__name__}, not a LabelledExample or a dict with requirement, output and label")
+    return examples
+
+
 def _read_csv(path: Path, intents: Mapping[str, Any] | None) -> Iterator[LabelledExample]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # utf-8-sig: a BOM is not part of the header
         reader = csv.DictReader(handle)
-        columns = reader.fieldnames or []
-        missing = [c for c in _CSV_COLUMNS if c not in columns and not (c == "requirement" and "intent" in columns)]
-        if missing:
-            raise LabelError(
-                f"{path}:1: missing column(s) {', '.join(missing)}; the header must be requirement,output,label[,intent,source]"
-            )
-        for row in reader:
-            where = f"{path}:{reader.line_num}"
-            raw: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-            label = str(row.get("label") or "").strip().lower()
-            if label not in _CSV_BOOLS:
-                raise LabelError(f"{where}: label must be true or false, got {row.get('label')!r}")
-            raw["label"] = _CSV_BOOLS[label]
-            if "hard" in raw:
-                raw["hard"] = str(raw["hard"]).strip().lower() == "true"
-            yield _example(raw, where, intents)
+        try:
+            yield from _csv_examples(path, reader, intents)
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise LabelError(f"{path}:{reader.line_num + 1}: not readable as UTF-8 CSV ({exc}); save the file as UTF-8 CSV") from None
+
+
+def _csv_examples(path: Path, reader: csv.DictReader[str], intents: Mapping[str, Any] | None) -> Iterator[LabelledExample]:
+    columns = reader.fieldnames or []
+    missing = [c for c in _CSV_COLUMNS if c not in columns and not (c == "requirement" and "intent" in columns)]
+    if missing:
+        raise LabelError(f"{path}:1: missing column(s) {', '.join(missing)}; the header must be requirement,output,label[,intent,source]")
+    for row in reader:
+        where = f"{path}:{reader.line_num}"
+        raw: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        label = str(row.get("label") or "").strip().lower()
+        if label not in _CSV_BOOLS:
+            raise LabelError(f"{where}: label must be true or false, got {row.get('label')!r}")
+        raw["label"] = _CSV_BOOLS[label]
+        if "hard" in raw:
+            raw["hard"] = str(raw["hard"]).strip().lower() == "true"
+        yield _example(raw, where, intents)
 
 
 def _read_jsonl(path: Path, intents: Mapping[str, Any] | None) -> Iterator[LabelledExample]:
     with open(path, "rb") as handle:
         for number, line in enumerate(handle, start=1):
+            if number == 1 and line.startswith(codecs.BOM_UTF8):
+                line = line[len(codecs.BOM_UTF8) :]
             if not line.strip():
                 continue
             where = f"{path}:{number}"
             try:
                 raw = json.loads(line.decode("utf-8"))
+            except RecursionError:
+                raise LabelError(f"{where}: JSON nested too deeply to read; each line must be one flat JSON object") from None
             except (ValueError, UnicodeDecodeError) as exc:
                 raise LabelError(f"{where}: not valid JSON ({exc}); each line must be one JSON object") from exc
             if not isinstance(raw, dict):
@@ -215,6 +249,8 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
         raise LabelError(f"{path} does not exist; give the path of a JSONL or CSV label file")
     if path.is_dir():
         raise LabelError(f"{path} is a directory; give the path of a JSONL or CSV label file")
+    if not path.is_file():
+        raise LabelError(f"{path} is not a regular file (a device, pipe or socket); give the path of a JSONL or CSV label file")
     reader = _read_csv if path.suffix.lower() == ".csv" else _read_jsonl
     examples = list(reader(path, intents))
     if not examples:
@@ -234,6 +270,7 @@ def _read_store(spec: str) -> list[LabelledExample]:
 
 def check_trainable(examples: Sequence[LabelledExample], *, what: str = "the labels") -> None:
     """Raise :class:`LabelError` unless ``examples`` hold both a positive and a negative."""
+    examples = as_examples(examples, what=what)
     if not examples:
         raise LabelError(f"{what} are empty; label some outputs first (read_labels, label_with, LabelStore)")
     classes = {e.label for e in examples}
@@ -262,6 +299,8 @@ class LabelStore:
     def __init__(self, target: str | os.PathLike[str] | RecordBackend | Any, *, namespace: tuple[str, ...] = LABELS_NAMESPACE) -> None:
         from langgraph.store.base import BaseStore
 
+        if target is None or isinstance(target, (bytes, bool, int, float)):
+            raise TypeError(f"LabelStore needs a JSONL path, a LangGraph BaseStore or a postgresql:// spec, got {target!r:.80}")
         if isinstance(target, BaseStore):
             self.backend: RecordBackend = SharedStoreBackend(target, namespace)
         elif is_store_spec(target):
@@ -270,6 +309,7 @@ class LabelStore:
             self.backend = ConnectionStringSource(target, namespace=namespace)
         elif isinstance(target, (str, os.PathLike)):
             self.backend = JsonlBackend(target)
+            self.backend.file.check_destination()  # a folder that cannot take labels fails now, not at the first label
         else:
             self.backend = open_source(target)
 
@@ -279,11 +319,16 @@ class LabelStore:
         return self.backend.path if isinstance(self.backend, JsonlBackend) else None
 
     def add(self, example: LabelledExample) -> None:
+        if isinstance(example, Mapping):
+            example = _example(example, "example")
+        if not isinstance(example, LabelledExample):
+            raise LabelError(f"LabelStore.add takes a LabelledExample, got {type(example).__name__}")
         self.add_many([example])
 
     def add_many(self, examples: Iterable[LabelledExample]) -> int:
-        """Append examples; for a file, all lines are written in one locked write."""
-        records = [e.to_record() for e in examples]
+        """Append examples (or dicts with their fields, validated); for a file, all lines
+        are written in one locked write, and a bad example writes nothing."""
+        records = [e.to_record() for e in as_examples(examples)]
         if isinstance(self.backend, JsonlBackend):
             return self.backend.file.append_many(records)
         for record in records:
@@ -322,6 +367,13 @@ def label_with(
 
             examples = label_with(LLMJudge(chat_model), outputs, PoliteDecline)
     """
+    from langchain_semantix.judges.base import Judge
+
+    if not isinstance(judge, Judge):
+        raise TypeError(f"judge must be a Judge (e.g. LLMJudge(chat_model)), got {judge!r:.80}")
+    if isinstance(outputs, (str, bytes)) or not isinstance(outputs, Iterable):
+        raise TypeError(f"outputs must be a list of texts; to label one text pass [text], got {outputs!r:.80}")
+    outputs = list(outputs)
     requirement, name = _requirement_of(intent)
     if threshold is None:
         threshold = getattr(intent, "threshold", None)
@@ -397,7 +449,7 @@ def labels_from_corrections(
     if isinstance(records, (str, os.PathLike)) or not isinstance(records, Iterable):
         items: Iterable[Mapping[str, Any]] = iter_records(records)
     else:
-        items = cast(Iterable[Mapping[str, Any]], records)
+        items = _checked_records(cast(Iterable[Any], records))
     examples: list[LabelledExample] = []
     for n, record in enumerate(items, start=1):
         name, model = _record_judge(record)
@@ -423,6 +475,18 @@ def labels_from_corrections(
     return examples
 
 
+def _checked_records(records: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    from langchain_semantix.training.records import RecordError, normalize_record
+
+    for n, record in enumerate(records, start=1):
+        if not isinstance(record, Mapping):
+            raise LabelError(f"correction record {n} is a {type(record).__name__}, not a record dict")
+        try:
+            yield normalize_record(dict(record))
+        except RecordError as exc:
+            raise LabelError(f"correction record {n}: {exc}") from None
+
+
 def labels_from_review(review: Mapping[str, Any], *, source: str = "human_review") -> list[LabelledExample]:
     """Labels from a person's decision in the retry subgraph's review interrupt.
 
@@ -436,6 +500,8 @@ def labels_from_review(review: Mapping[str, Any], *, source: str = "human_review
 
             labels = labels_from_review(outcome["review"])
     """
+    if not isinstance(review, Mapping):
+        raise LabelError(f"review must be the outcome's 'review' dict (decision, draft, content, intents), got {type(review).__name__}")
     decision = review.get("decision")
     draft, content = review.get("draft"), review.get("content")
     if decision not in ("approve", "edit", "reject"):
@@ -454,6 +520,9 @@ def labels_from_review(review: Mapping[str, Any], *, source: str = "human_review
     intents = review.get("intents") or []
     if not intents:
         raise LabelError("the review names no intents; it must list the intents the draft was judged against")
+    for i in intents:
+        if not isinstance(i, Mapping) or not isinstance(i.get("description"), str):
+            raise LabelError(f"each intent of the review needs its 'description' (the requirement text), got {i!r:.80}")
     return [
         LabelledExample(
             requirement=i["description"], intent=i.get("name"), output=text, label=label, source=source, metadata={"decision": decision}

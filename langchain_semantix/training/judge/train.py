@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import random
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from langchain_semantix.judges.nli import JudgeModelError
 from langchain_semantix.judges.trained import MANIFEST_NAME, MANIFEST_SCHEMA, TrainedJudge
-from langchain_semantix.training.judge.labels import LabelError, LabelledExample, check_trainable
+from langchain_semantix.training.judge.labels import LabelledExample, as_examples, check_trainable
 
 __all__ = ["train_judge", "TrainRecipe", "resolve_base_model", "bundled_corpus", "NLI_BASE_MODEL"]
 
@@ -46,6 +47,26 @@ class TrainRecipe:
     trainable_layers: int | None = None
     use_corpus: bool = True
     max_corpus_examples: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "max_length", "user_weight"):
+            _check_number(name, getattr(self, name), whole=True, low=1)
+        _check_number("learning_rate", self.learning_rate, low=0, open_low=True)
+        _check_number("warmup_ratio", self.warmup_ratio, low=0, high=1)
+        _check_number("weight_decay", self.weight_decay, low=0)
+        for name in ("trainable_layers", "max_corpus_examples"):
+            if getattr(self, name) is not None:
+                _check_number(name, getattr(self, name), whole=True, low=0)
+
+
+def _check_number(name: str, value: object, *, whole: bool = False, low: float, high: float = math.inf, open_low: bool = False) -> None:
+    """A recipe field must be a number (``whole``: an int) in its range; NaN and bools are refused."""
+    number = not isinstance(value, bool) and isinstance(value, int if whole else (int, float))
+    if number and math.isfinite(value) and (low < value if open_low else low <= value) and value <= high:  # type: ignore[arg-type,operator]
+        return
+    bound = f"above {low:g}" if open_low else f">= {low:g}"
+    upper = "" if high == math.inf else f" and <= {high:g}"
+    raise ValueError(f"{name} must be {'a whole number' if whole else 'a finite number'} {bound}{upper}, got {value!r}")
 
 
 def bundled_corpus() -> list[LabelledExample]:
@@ -200,7 +221,12 @@ def _check_output_dir(output_dir: Path) -> None:
         raise NotADirectoryError(f"{output_dir} is a file; give a folder for the trained judge")
     if output_dir.exists() and any(output_dir.iterdir()) and not (output_dir / MANIFEST_NAME).exists():
         raise FileExistsError(f"{output_dir} is not empty and holds no trained judge; choose an empty or new folder")
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from langchain_semantix.training.atomic import write_error
+
+        raise write_error(exc, output_dir) from exc
     if not os.access(output_dir, os.W_OK):
         raise PermissionError(f"{output_dir} is not writable; choose another folder or fix its permissions")
 
@@ -253,15 +279,17 @@ def train_judge(
             judge = train_judge(read_labels("labels.jsonl"), output_dir="judges/v1")
             judge.evaluate("Thanks, but I can't come.", "The text must politely decline an invitation.")
     """
-    import torch
-    from transformers import AutoTokenizer
-
-    from langchain_semantix.training.judge.evaluate import split_calibration
-
-    for e in examples:
-        if not isinstance(e, LabelledExample):
-            raise LabelError(f"train_judge takes LabelledExample items, got {type(e).__name__}; use read_labels(path)")
+    examples = as_examples(examples, what="train_judge's examples")
+    unknown = sorted(set(overrides) - {f.name for f in fields(TrainRecipe)})
+    if unknown:
+        raise TypeError(
+            f"train_judge got unknown options {', '.join(unknown)}; recipe fields are: {', '.join(f.name for f in fields(TrainRecipe))}"
+        )
     recipe = TrainRecipe(**{**asdict(recipe or TrainRecipe()), **overrides})
+    if not isinstance(output_dir, (str, os.PathLike)) or not str(output_dir):
+        raise TypeError(f"output_dir must be a folder path (str or Path), got {output_dir!r}")
+    if isinstance(calibration_fraction, bool) or not isinstance(calibration_fraction, (int, float)) or not 0 <= calibration_fraction < 1:
+        raise ValueError(f"calibration_fraction must be a number in [0, 1) (0 holds nothing out), got {calibration_fraction!r}")
     output_dir = Path(output_dir)
     check_trainable(
         [*examples, *(bundled_corpus() if recipe.use_corpus else [])],
@@ -269,6 +297,11 @@ def train_judge(
     )
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
+    import torch
+    from transformers import AutoTokenizer
+
+    from langchain_semantix.training.judge.evaluate import split_calibration
+
     previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     if threads:
         torch.set_num_threads(threads)
@@ -303,7 +336,7 @@ def train_judge(
             "training_cpu_seconds": round(time.process_time() - cpu_started, 1),
             "thresholds": {"global": 0.5, "requirements": {}},
         }
-        (output_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        _write_atomic(output_dir / MANIFEST_NAME, manifest)
         judge = TrainedJudge(output_dir)
         manifest["thresholds"] = _calibrate(judge, held_out, seed)
         _write_atomic(output_dir / MANIFEST_NAME, manifest)
@@ -314,9 +347,9 @@ def train_judge(
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    from langchain_semantix.training.atomic import write_text_atomic
+
+    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def _counts(examples: Sequence[LabelledExample]) -> dict[str, dict[str, int]]:

@@ -64,7 +64,7 @@ def test_nan_scores_never_reach_a_thresholds_file(tmp_path):
     data = json.loads(path.read_text())
     data["intents"]["I"]["threshold"] = 1e999
     path.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match="finite"):
+    with pytest.raises(ValueError, match="threshold of I must be between 0 and 1"):
         load_thresholds(path)
 
 

@@ -1,0 +1,103 @@
+"""Whole-file writes that leave either the old file or the new one, never half of one.
+
+:class:`~langchain_semantix.training.jsonl.AtomicWriter` stages the new content in a temp
+file beside the destination and moves it into place. This module adds what every caller
+needs around it: the temp file is removed on any failure (even when closing it fails, as
+on a full disk), and an ``OSError`` names the destination and the fix instead of the
+temp file's name.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from langchain_semantix.training.jsonl import AtomicWriter
+
+__all__ = ["atomic_writer", "write_text_atomic", "discard", "commit", "open_writer", "write_error"]
+
+_FIXES = {
+    errno.ENOSPC: "free some disk space or choose a destination on another disk",
+    errno.EDQUOT: "free some space within your disk quota or choose another destination",
+    errno.EACCES: "choose a folder you can write to, or fix its permissions",
+    errno.EPERM: "choose a folder you can write to, or fix its permissions",
+    errno.EROFS: "choose a destination on a writable file system",
+    errno.ENOENT: "create the folder first",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; fix the path",
+    errno.EISDIR: "give a file name, not a folder",
+}
+
+
+def write_error(exc: OSError, path: Path) -> OSError:
+    """``exc`` restated for ``path``: what went wrong and how to fix it (same ``OSError`` subclass)."""
+    reason = exc.strerror or str(exc)
+    fix = _FIXES.get(exc.errno or 0, "check the destination and try again")
+    error = type(exc)(f"could not write {path}: {reason}; {fix}. Nothing was written there")
+    error.errno = exc.errno  # kept for callers that branch on it; str() stays the one sentence above
+    return error
+
+
+def open_writer(path: Path, staging: str = "") -> AtomicWriter:
+    """An :class:`AtomicWriter` for ``path``; creating its temp file fails with :func:`write_error`."""
+    try:
+        return AtomicWriter(path, staging)
+    except OSError as exc:
+        raise write_error(exc, path) from exc
+
+
+def discard(*writers: AtomicWriter | None) -> None:
+    """Remove the writers' temp files; a close that fails (full disk) does not stop it."""
+    for writer in writers:
+        if writer is None:
+            continue
+        try:
+            writer.handle.close()
+        except OSError:
+            pass
+        writer.tmp.unlink(missing_ok=True)
+
+
+def commit(writer: AtomicWriter) -> None:
+    """Move the temp file into place; on failure remove it and raise :func:`write_error`."""
+    try:
+        writer.commit()
+    except OSError as exc:
+        discard(writer)
+        raise write_error(exc, writer.path) from exc
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike[str], staging: str = "") -> Iterator[AtomicWriter]:
+    """A writer whose content replaces ``path`` when the block ends without an error.
+
+    Example:
+        .. code-block:: python
+
+            with atomic_writer("report.json") as out:
+                out.handle.write(text)
+    """
+    writer = open_writer(Path(path), staging)
+    try:
+        yield writer
+    except OSError as exc:
+        discard(writer)
+        raise write_error(exc, writer.path) from exc
+    except BaseException:
+        discard(writer)
+        raise
+    commit(writer)
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder or a device as ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; give a file name such as {path / 'out.json'}")
+    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
+        raise ValueError(f"{path} is not a regular file (a device, pipe or socket); give a file path")
+    with atomic_writer(path) as out:
+        out.handle.write(text)
+    return path

@@ -1,0 +1,71 @@
+"""IntentScorer and judge_intents under bad input: the argument is named with the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_semantix import Intent, Judge, Verdict
+from langchain_semantix.errors import InvalidOutputError
+from langchain_semantix.scoring import IntentScorer, judge_intents
+from langchain_semantix.testing import KeywordJudge
+
+
+class Polite(Intent):
+    """The text must be polite."""
+
+
+@pytest.mark.parametrize(("value", "error"), [(float("nan"), ValueError), (1.5, ValueError), ("0.5", TypeError)])
+def test_threshold_overrides_are_checked(value, error):
+    with pytest.raises(error, match=r"thresholds\['Polite'\] must be"):
+        IntentScorer([Polite], KeywordJudge(), thresholds={"Polite": value})
+
+
+def test_overrides_for_other_intents_are_allowed_but_a_bare_number_is_not():
+    IntentScorer([Polite], KeywordJudge(), thresholds={"Polite": 0.4, "SomeOtherIntent": 0.6})  # one file, many intents
+    with pytest.raises(TypeError, match="thresholds must map intent names to pass marks"):
+        IntentScorer([Polite], KeywordJudge(), thresholds=0.5)
+
+
+def test_the_judge_must_be_a_judge():
+    with pytest.raises(TypeError, match=r"judge must be a Judge .*load_judge\('embedding'\)"):
+        IntentScorer([Polite], judge="embedding")
+
+
+def test_outputs_must_be_a_list_of_texts():
+    with pytest.raises(TypeError, match=r"outputs must be a list of texts; to judge one text pass \[text\]"):
+        judge_intents(KeywordJudge(), "hello", [Polite])
+    with pytest.raises(InvalidOutputError, match="output is None"):
+        judge_intents(KeywordJudge(), [None], [Polite])
+
+
+def test_a_judge_that_breaks_its_contract_is_named():
+    class Short(Judge):
+        def evaluate_batch(self, pairs, thresholds=None):
+            return []
+
+    class NotVerdicts(Judge):
+        def evaluate(self, output, intent_description, threshold=None):
+            return True
+
+    with pytest.raises(TypeError, match="returned 0 items for 1 pairs; a judge returns one Verdict per pair"):
+        judge_intents(Short(), ["x"], [Polite])
+    with pytest.raises(TypeError, match="returned items that are not Verdicts"):
+        judge_intents(NotVerdicts(), ["x"], [Polite])
+
+
+async def test_the_async_path_checks_the_verdicts_too():
+    class Short(Judge):
+        async def aevaluate_batch(self, pairs, thresholds=None):
+            return [Verdict(passed=True)] * (len(pairs) + 1)
+
+    with pytest.raises(TypeError, match="returned 2 items for 1 pairs"):
+        await IntentScorer([Polite], Short()).ascore(["x"])
+
+
+def test_a_threshold_reassigned_after_class_creation_is_named():
+    class Late(Intent):
+        """The text must be polite."""
+
+    Late.threshold = 5  # type: ignore[misc]
+    with pytest.raises(ValueError, match="Late.threshold must be between 0 and 1, got 5"):
+        judge_intents(KeywordJudge(), ["x"], [Late])

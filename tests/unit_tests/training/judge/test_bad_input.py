@@ -1,0 +1,200 @@
+"""Labels, evaluation, training and the cascade under bad input: a LabelError/TypeError/ValueError naming the fix."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from langchain_semantix import Judge, Verdict
+from langchain_semantix.testing import KeywordJudge
+from langchain_semantix.training.judge import (
+    CascadeJudge,
+    LabelError,
+    LabelledExample,
+    LabelStore,
+    TrainRecipe,
+    evaluate_judge,
+    label_with,
+    labels_from_corrections,
+    labels_from_review,
+    read_labels,
+    train_judge,
+)
+from langchain_semantix.training.judge.labels import check_trainable
+
+LINE = {"requirement": "Be polite.", "output": "Thanks!", "label": True}
+EXAMPLES = [
+    LabelledExample(requirement="Be polite.", output="Thanks!", label=True),
+    LabelledExample(requirement="Be polite.", output="go away", label=False),
+]
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_label(tmp_path):
+    jsonl = tmp_path / "l.jsonl"
+    jsonl.write_bytes(b"\xef\xbb\xbf" + json.dumps(LINE).encode() + b"\n")
+    csv = tmp_path / "l.csv"
+    csv.write_bytes(b"\xef\xbb\xbfrequirement,output,label\nBe polite.,Thanks!,true\n")
+    assert [e.output for e in read_labels(jsonl)] == [e.output for e in read_labels(csv)] == ["Thanks!"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "l.jsonl:1: JSON nested too deeply"),
+        (json.dumps({**LINE, "output": "a\ud800b"}).encode() + b"\n", "l.jsonl:1: output: .*lone surrogate"),
+        (json.dumps({**LINE, "score": float("nan")}).encode() + b"\n", "l.jsonl:1: score"),
+        (json.dumps({**LINE, "hard": True, "metadata": [1]}).encode() + b"\n", "l.jsonl:1: metadata must be a JSON object"),
+        (json.dumps({**LINE, "label": None}).encode() + b"\n", "l.jsonl:1: label must be true or false"),
+    ],
+)
+def test_bad_label_lines_name_file_line_and_problem(tmp_path, content, message):
+    path = tmp_path / "l.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(LabelError, match=message):
+        read_labels(path)
+
+
+def test_a_csv_that_is_not_utf8_is_a_label_error(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_bytes(b"requirement,output,label\n\xff\xfe\xfd,x,true\n")
+    with pytest.raises(LabelError, match="l.csv:.*not readable as UTF-8 CSV"):
+        read_labels(path)
+
+
+def test_label_store_checks_its_folder_and_what_it_is_given(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="afile is not a folder"):
+        LabelStore(tmp_path / "afile" / "labels.jsonl")
+    with pytest.raises(TypeError, match="LabelStore needs a JSONL path"):
+        LabelStore(None)
+    store = LabelStore(tmp_path / "labels.jsonl")
+    store.add(dict(LINE))  # a dict with the fields is validated and stored
+    with pytest.raises(LabelError, match="takes a LabelledExample, got NoneType"):
+        store.add(None)
+    with pytest.raises(LabelError, match=r"example: label must be true or false"):
+        store.add({**LINE, "label": "yes"})
+    assert [e.output for e in store.examples()] == ["Thanks!"]
+
+
+def test_label_with_checks_the_judge_and_the_outputs():
+    with pytest.raises(TypeError, match="judge must be a Judge"):
+        label_with(None, ["x"], "Be polite.")
+    with pytest.raises(TypeError, match=r"outputs must be a list of texts; to label one text pass \[text\]"):
+        label_with(KeywordJudge(), "one text", "Be polite.")
+
+
+def test_reviews_and_corrections_of_the_wrong_shape_are_label_errors():
+    with pytest.raises(LabelError, match="review must be the outcome's 'review' dict"):
+        labels_from_review(None)
+    with pytest.raises(LabelError, match="needs its 'description'"):
+        labels_from_review({"decision": "approve", "draft": "d", "intents": [{"name": "X"}]})
+    with pytest.raises(LabelError, match="correction record 1: .*intent_description"):
+        labels_from_corrections([{"intent": "X", "accepted_output": "a"}], judge_being_trained=None)
+    with pytest.raises(LabelError, match="correction record 1 is a str"):
+        labels_from_corrections(["x"], judge_being_trained=None)
+
+
+def test_examples_given_as_dicts_are_validated_everywhere():
+    judge = KeywordJudge(fail_words=["go away"])
+    report = evaluate_judge(judge, [dict(e.to_record()) for e in EXAMPLES])  # valid dicts are examples
+    assert report.overall.n == 2
+    with pytest.raises(LabelError, match=r"examples\[0\]: missing field 'output'"):
+        evaluate_judge(judge, [{"requirement": "r", "label": True}])
+    with pytest.raises(LabelError, match="must be a list of LabelledExample"):
+        check_trainable(EXAMPLES[0])
+    with pytest.raises(LabelError, match=r"examples\[0\] is a int"):
+        train_judge([1], output_dir="unused")
+
+
+def test_evaluate_judge_checks_its_arguments():
+    judge = KeywordJudge(fail_words=["go away"])
+    with pytest.raises(TypeError, match="judge must be a Judge"):
+        evaluate_judge(None, EXAMPLES)
+    with pytest.raises(ValueError, match="threshold must be between 0 and 1"):
+        evaluate_judge(judge, EXAMPLES, thresholds=float("nan"))
+    with pytest.raises(ValueError, match=r"thresholds\['Be polite.'\] must be between 0 and 1"):
+        evaluate_judge(judge, EXAMPLES, thresholds={"Be polite.": 1.5})
+    with pytest.raises(ValueError, match="calibration_fraction"):
+        evaluate_judge(judge, EXAMPLES, calibration_fraction=float("nan"))
+    assert evaluate_judge(judge, iter(EXAMPLES)).overall.n == 2  # any iterable
+
+
+def test_a_judge_returning_nan_scores_is_named():
+    class NanJudge(Judge):
+        def evaluate(self, output, intent_description, threshold=None):
+            return Verdict(passed=True, score=float("nan"))
+
+    with pytest.raises(LabelError, match="returned the score nan .*finite scores"):
+        evaluate_judge(NanJudge(), EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"epochs": 0}, "epochs must be a whole number >= 1"),
+        ({"batch_size": 0}, "batch_size must be a whole number >= 1"),
+        ({"learning_rate": -1e-5}, "learning_rate must be a finite number above 0"),
+        ({"warmup_ratio": 2.0}, "warmup_ratio must be a finite number >= 0 and <= 1"),
+        ({"calibration_fraction": 1.5}, "calibration_fraction must be a number in"),
+    ],
+)
+def test_train_judge_refuses_bad_settings_before_loading_a_model(tmp_path, options, message):
+    with pytest.raises(ValueError, match=message):
+        train_judge(EXAMPLES, output_dir=tmp_path / "j", use_corpus=False, **options)
+    assert not (tmp_path / "j").exists()
+
+
+def test_train_judge_names_unknown_options_and_a_missing_output_dir():
+    with pytest.raises(TypeError, match="unknown options bogus; recipe fields are: epochs"):
+        train_judge(EXAMPLES, output_dir="unused", bogus=1)
+    with pytest.raises(TypeError, match="output_dir must be a folder path"):
+        train_judge(EXAMPLES, output_dir=None)
+    with pytest.raises(ValueError, match="epochs"):
+        TrainRecipe(epochs=0)
+
+
+@pytest.mark.parametrize(
+    ("band", "error"),
+    [((0.7, 0.3), ValueError), ((float("nan"), 0.5), ValueError), ((0.1,), TypeError), ("ab", TypeError), ((0, 2), ValueError)],
+)
+def test_cascade_band_is_checked(band, error):
+    with pytest.raises(error, match="band must be"):
+        CascadeJudge(KeywordJudge(), KeywordJudge(), band=band)
+
+
+def test_cascade_judges_must_be_judges(tmp_path):
+    with pytest.raises(TypeError, match="local must be a Judge"):
+        CascadeJudge(None, KeywordJudge())
+    with pytest.raises(TypeError, match="strong must be a Judge"):
+        CascadeJudge(KeywordJudge(), "llm")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="afile"):
+        CascadeJudge(KeywordJudge(), KeywordJudge(), labels=tmp_path / "afile" / "l.jsonl")
+
+
+def test_a_pipe_is_not_read_as_a_label_file(tmp_path):
+    pipe = tmp_path / "labels.jsonl"
+    os.mkfifo(pipe)
+    with pytest.raises(LabelError, match="is not a regular file"):
+        read_labels(pipe)
+
+
+def test_a_label_store_that_fails_does_not_fail_the_check(tmp_path, monkeypatch):
+    from langchain_semantix.judges.cascade import LabelWriteWarning
+
+    class Uncertain(Judge):
+        def evaluate(self, output, intent_description, threshold=None):
+            return Verdict(passed=True, score=0.5)
+
+    judge = CascadeJudge(Uncertain(), KeywordJudge(fail_words=["go away"]), labels=tmp_path / "l.jsonl")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(LabelStore, "add_many", full)
+    with pytest.warns(LabelWriteWarning, match="could not store 2 labels .*kept in CascadeJudge.collected"):
+        verdicts = judge.evaluate_batch([("Thanks!", "Be polite."), ("go away", "Be polite.")])
+    assert [v.passed for v in verdicts] == [True, False]
+    assert judge.stats.label_write_failures == 2 and judge.stats.labels_written == 0 and len(judge.collected) == 2
