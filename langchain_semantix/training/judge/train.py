@@ -7,6 +7,7 @@ import json
 import math
 import os
 import random
+import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -280,17 +281,8 @@ def train_judge(
             judge.evaluate("Thanks, but I can't come.", "The text must politely decline an invitation.")
     """
     examples = as_examples(examples, what="train_judge's examples")
-    unknown = sorted(set(overrides) - {f.name for f in fields(TrainRecipe)})
-    if unknown:
-        raise TypeError(
-            f"train_judge got unknown options {', '.join(unknown)}; recipe fields are: {', '.join(f.name for f in fields(TrainRecipe))}"
-        )
-    recipe = TrainRecipe(**{**asdict(recipe or TrainRecipe()), **overrides})
-    if not isinstance(output_dir, (str, os.PathLike)) or not str(output_dir):
-        raise TypeError(f"output_dir must be a folder path (str or Path), got {output_dir!r}")
-    if isinstance(calibration_fraction, bool) or not isinstance(calibration_fraction, (int, float)) or not 0 <= calibration_fraction < 1:
-        raise ValueError(f"calibration_fraction must be a number in [0, 1) (0 holds nothing out), got {calibration_fraction!r}")
-    output_dir = Path(output_dir)
+    recipe = _recipe_with(recipe, overrides)
+    output_dir = _checked_output_dir(output_dir, calibration_fraction)
     check_trainable(
         [*examples, *(bundled_corpus() if recipe.use_corpus else [])],
         what="the labels" + (" and the bundled corpus" if recipe.use_corpus else ""),
@@ -298,52 +290,103 @@ def train_judge(
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
     import torch
-    from transformers import AutoTokenizer
-
-    from langchain_semantix.training.judge.evaluate import split_calibration
 
     previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
     if threads:
         torch.set_num_threads(threads)
+    # Everything is written to a staging folder beside output_dir and moved into place at the
+    # end, so a run that fails (a full disk, Ctrl-C) never leaves a half-written judge behind.
+    staging = output_dir.parent / f".{output_dir.name}.training-{os.getpid()}"
     try:
         _seed_everything(seed)
-        cal_idx, train_idx = (
-            split_calibration(examples, calibration_fraction, seed) if calibration_fraction else ([], list(range(len(examples))))
-        )
-        train_part = [examples[i] for i in train_idx]
-        held_out = [examples[i] for i in cal_idx]
-        started, cpu_started = time.perf_counter(), time.process_time()
-        tokenizer = AutoTokenizer.from_pretrained(base)
-        model = _build_model(base)
-        data = _training_set(train_part, recipe, seed)
-        losses = _fit(model, tokenizer, data, recipe, progress)
-        model.save_pretrained(output_dir)
-        tokenizer.save_pretrained(output_dir)
-        manifest = {
-            "schema_version": MANIFEST_SCHEMA,
-            "id": f"trained:{_data_hash(examples)}:{seed}",
-            "base_model": base,
-            "data_hash": _data_hash(examples),
-            "seed": seed,
-            "recipe": asdict(recipe),
-            "package_version": _package_version(),
-            "n_examples": len(examples),
-            "n_training_rows": len(data),
-            "counts": _counts(examples),
-            "calibration_fraction": calibration_fraction,
-            "final_loss": sum(losses[-10:]) / max(len(losses[-10:]), 1),
-            "training_seconds": round(time.perf_counter() - started, 1),
-            "training_cpu_seconds": round(time.process_time() - cpu_started, 1),
-            "thresholds": {"global": 0.5, "requirements": {}},
-        }
-        _write_atomic(output_dir / MANIFEST_NAME, manifest)
-        judge = TrainedJudge(output_dir)
-        manifest["thresholds"] = _calibrate(judge, held_out, seed)
-        _write_atomic(output_dir / MANIFEST_NAME, manifest)
+        _train_into(staging, examples, base, recipe, seed=seed, calibration_fraction=calibration_fraction, progress=progress)
+        _move_into_place(staging, output_dir)
     finally:
+        shutil.rmtree(staging, ignore_errors=True)
         torch.set_num_threads(previous_threads)
         torch.use_deterministic_algorithms(previous_deterministic)
     return TrainedJudge(output_dir)
+
+
+def _recipe_with(recipe: TrainRecipe | None, overrides: dict[str, Any]) -> TrainRecipe:
+    names = [f.name for f in fields(TrainRecipe)]
+    unknown = sorted(set(overrides) - set(names))
+    if unknown:
+        raise TypeError(f"train_judge got unknown options {', '.join(unknown)}; recipe fields are: {', '.join(names)}")
+    return TrainRecipe(**{**asdict(recipe or TrainRecipe()), **overrides})
+
+
+def _checked_output_dir(output_dir: object, calibration_fraction: object) -> Path:
+    if not isinstance(output_dir, (str, os.PathLike)) or not str(output_dir):
+        raise TypeError(f"output_dir must be a folder path (str or Path), got {output_dir!r}")
+    if isinstance(calibration_fraction, bool) or not isinstance(calibration_fraction, (int, float)) or not 0 <= calibration_fraction < 1:
+        raise ValueError(f"calibration_fraction must be a number in [0, 1) (0 holds nothing out), got {calibration_fraction!r}")
+    return Path(output_dir)
+
+
+def _train_into(
+    folder: Path,
+    examples: Sequence[LabelledExample],
+    base: str,
+    recipe: TrainRecipe,
+    *,
+    seed: int,
+    calibration_fraction: float,
+    progress: bool,
+) -> None:
+    """Fit the model on the training part, save it with its manifest, calibrate on the rest."""
+    from transformers import AutoTokenizer
+
+    from langchain_semantix.training.judge.evaluate import split_calibration
+
+    cal_idx, train_idx = (
+        split_calibration(examples, calibration_fraction, seed) if calibration_fraction else ([], list(range(len(examples))))
+    )
+    started, cpu_started = time.perf_counter(), time.process_time()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = _build_model(base)
+    data = _training_set([examples[i] for i in train_idx], recipe, seed)
+    losses = _fit(model, tokenizer, data, recipe, progress)
+    try:
+        folder.mkdir(exist_ok=True)
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+    except OSError as exc:
+        from langchain_semantix.training.atomic import write_error
+
+        raise write_error(exc, folder) from exc
+    manifest = {
+        "schema_version": MANIFEST_SCHEMA,
+        "id": f"trained:{_data_hash(examples)}:{seed}",
+        "base_model": base,
+        "data_hash": _data_hash(examples),
+        "seed": seed,
+        "recipe": asdict(recipe),
+        "package_version": _package_version(),
+        "n_examples": len(examples),
+        "n_training_rows": len(data),
+        "counts": _counts(examples),
+        "calibration_fraction": calibration_fraction,
+        "final_loss": sum(losses[-10:]) / max(len(losses[-10:]), 1),
+        "training_seconds": round(time.perf_counter() - started, 1),
+        "training_cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "thresholds": {"global": 0.5, "requirements": {}},
+    }
+    _write_atomic(folder / MANIFEST_NAME, manifest)
+    manifest["thresholds"] = _calibrate(TrainedJudge(folder), [examples[i] for i in cal_idx], seed)
+    _write_atomic(folder / MANIFEST_NAME, manifest)
+
+
+def _move_into_place(staging: Path, output_dir: Path) -> None:
+    """Replace ``output_dir``'s contents (empty, or an earlier judge) with the staged judge."""
+    previous = output_dir.parent / f".{output_dir.name}.previous-{os.getpid()}"
+    output_dir.rename(previous)
+    try:
+        staging.rename(output_dir)
+    except OSError:
+        previous.rename(output_dir)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:

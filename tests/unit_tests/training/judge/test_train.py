@@ -130,3 +130,26 @@ def test_drivers_use_the_trained_judges_threshold_per_requirement(trained: Train
     cascade = CascadeJudge(judge, KeywordJudge(), band=(0.0, 0.0))
     ((via_cascade,),) = IntentScorer(DeclineIntent, judge=cascade).score(["Thanks, but I can't come."])
     assert via_cascade.threshold == 0.987 and cascade.default_threshold == 0.123
+
+
+def test_a_failed_run_leaves_the_previous_judge_whole(
+    trained: TrainedJudge, tiny_nli_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import langchain_semantix.training.judge.train as train_module
+
+    folder = tmp_path / "judge"
+    first = train_judge(examples(), output_dir=folder, base_model=tiny_nli_path, **TINY)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def disk_full(*args: object, **kwargs: object) -> dict[str, object]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(train_module, "_calibrate", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        train_judge(examples(), output_dir=folder, base_model=tiny_nli_path, seed=1, **TINY)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["judge"]  # no staging folder left behind
+    monkeypatch.undo()
+    again = train_judge(examples(), output_dir=folder, base_model=tiny_nli_path, seed=1, **TINY)
+    assert again.manifest["seed"] == 1 and first.manifest["seed"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["judge"]
