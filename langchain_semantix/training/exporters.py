@@ -38,17 +38,24 @@ __all__ = [
 GENERIC_USER_TURN = "Generate a response that satisfies the above requirement."
 Messages = list[dict[str, Any]]
 
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def _stdlib_json_line(obj: Any) -> bytes:
+    return (_encode(obj) + "\n").encode("utf-8")
+
+
 try:  # orjson writes the same JSON (UTF-8, compact) several times faster
     import orjson
 
     def _json_line(obj: Any) -> bytes:
-        return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+        try:
+            return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)
+        except orjson.JSONEncodeError:  # the standard library raises the error that names the problem
+            return _stdlib_json_line(obj)  # (e.g. UnicodeEncodeError for a lone surrogate)
 
-except ImportError:  # pragma: no cover - orjson is a dependency; kept for trimmed installs
-    _encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-
-    def _json_line(obj: Any) -> bytes:
-        return (_encode(obj) + "\n").encode("utf-8")
+except ImportError:  # pragma: no cover - orjson is a dependency; kept for installs without it
+    _json_line = _stdlib_json_line
 
 
 @dataclass
@@ -78,6 +85,10 @@ def requirement_system(record: dict[str, Any]) -> dict[str, str]:
     }
 
 
+#: The keys of a stored message that a fine-tuning format keeps.
+_MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
+
+
 def original_prompt(record: dict[str, Any], *, add_requirement: bool = True) -> Messages:
     """The real input of a record: its prompt messages without the correction turns
     (rejected draft + feedback). With no recorded prompt: semantix-ai's system
@@ -91,7 +102,7 @@ def original_prompt(record: dict[str, Any], *, add_requirement: bool = True) -> 
             if messages and messages[-1].get("role") == "assistant":
                 messages.pop()  # the rejected draft this feedback answered
             continue
-        messages.append({k: v for k, v in message.items() if k in ("role", "content", "name", "tool_calls", "tool_call_id")})
+        messages.append({k: message[k] for k in _MESSAGE_KEYS if k in message})
     if add_requirement and not any(m.get("role") == "system" for m in messages):
         messages.insert(0, requirement_system(record))
     return messages
@@ -475,13 +486,12 @@ def export_nemo_trajectories(
         index.sort(key=lambda item: item[0], reverse=not sort_ascending)
         out = AtomicWriter(path)
         try:
-            write = out.handle.buffer.write
-            write(b'{"run_id": ' + json.dumps(run_id or path.stem).encode() + b', "trajectories": [')
+            out.handle.write('{"run_id": ' + json.dumps(run_id or path.stem) + ', "trajectories": [')
             with open(staging.tmp, "rb") as groups:
                 for n, (_, start) in enumerate(index):
                     groups.seek(start)
-                    write((b"," if n else b"") + groups.readline().rstrip(b"\n"))
-            write(b"]}\n")
+                    out.handle.write(("," if n else "") + groups.readline().decode("utf-8").rstrip("\n"))
+            out.handle.write("]}\n")
         except BaseException:
             out.abort()
             raise
