@@ -329,8 +329,9 @@ def create_retry_subgraph(
             answer with ``fallback_message``.
         keep_history: Keep every rejected draft and feedback message. By default only
             the latest correction is in the prompt, and none remain once it passes.
-        retry_policy: LangGraph retry for *transient* model/judge errors only;
-            validation failures are never retried by it.
+        retry_policy: LangGraph retry for *transient* model/judge errors only (it runs
+            the attempt again, model call included); validation failures are never
+            retried by it.
         feedback_renderer: ``renderer(output, verdicts, attempt) -> str`` for the
             feedback turn; defaults to :func:`~langchain_semantix.feedback.render_feedback`.
 
