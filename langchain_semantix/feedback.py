@@ -132,7 +132,7 @@ def is_feedback_message(message: BaseMessage | Mapping[str, Any], *, include_unm
     :data:`FEEDBACK_TITLE`: records written before the marker existed, and feedback a
     ``@validate_intent`` function put in a message itself.
     """
-    if isinstance(message, Mapping):
+    if type(message) is dict or isinstance(message, Mapping):  # dict first: exporters call this per stored message
         name, role, content = message.get("name"), message.get("role"), message.get("content")
     else:
         name, role, content = message.name, message.type, message.content

@@ -17,7 +17,7 @@ try:  # the sync+async node LangGraph's own prebuilt agents (and create_agent) u
     from langgraph._internal._runnable import RunnableCallable as _Node
 except ImportError:  # pragma: no cover - older/newer langgraph layouts
     from langchain_core.runnables import RunnableLambda as _Node  # type: ignore[assignment]
-from langgraph.types import Checkpointer, RetryPolicy, interrupt
+from langgraph.types import Checkpointer, Command, RetryPolicy, interrupt
 from typing_extensions import NotRequired, TypedDict
 
 from langchain_semantix._messages import messages_to_dicts
@@ -155,94 +155,79 @@ class _Nodes:
         self.model, self.policy = model, policy
         self.on_exhausted, self.fallback_message, self.keep_history = on_exhausted, fallback_message, keep_history
 
-    # -- generate ----------------------------------------------------------------------
+    # -- one attempt: generate, judge, feedback -------------------------------------------
 
-    @staticmethod
-    def _run(state: _RunState) -> dict[str, Any]:
-        """The bookkeeping for this call: a retry continues the run (the prompt ends with
-        the feedback turn validate added); anything else starts a new run."""
+    def _open(self, state: _RunState) -> tuple[CorrectionSession, list[str]]:
+        """The session this call belongs to, and the ids of the corrections in the prompt:
+        a retry continues the run (the prompt ends with the feedback turn the previous
+        attempt added); anything else starts a new one."""
         messages = state["messages"]
         if messages and is_feedback_message(messages[-1]) and state.get("session_id"):
-            return {"attempts": state["attempts"] + 1, "session_id": state["session_id"]}
-        return {
-            "attempts": 1,
-            "session_id": uuid.uuid4().hex,
-            "passed": False,
-            "output": None,
-            "verdicts": [],
-            "history": [],
-            "reviewed": False,
-            "correction_ids": [],
-        }
-
-    def _call(self, state: _RunState, config: RunnableConfig) -> tuple[dict[str, Any], RunnableConfig]:
-        run = self._run(state)
-        return run, self.policy.session(run["session_id"]).model_config(config, run["attempts"])
+            return self.policy.session(state["session_id"], state["history"]), state.get("correction_ids", [])
+        return self.policy.session(), []
 
     @staticmethod
-    def _draft(response: Any, run: dict[str, Any]) -> dict[str, Any]:
+    def _draft(response: Any) -> AIMessage:
         message = response if isinstance(response, AIMessage) else AIMessage(require_text(response))
         require_text(message)
         if message.id is None:
             message = message.model_copy(update={"id": f"semantix-draft-{uuid.uuid4().hex}"})
-        return {"messages": [message], **run}
+        return message
 
-    def generate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
-        run, cfg = self._call(state, config)
-        return self._draft(self.model.invoke(state["messages"], cfg), run)
-
-    async def agenerate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
-        run, cfg = self._call(state, config)
-        return self._draft(await self.model.ainvoke(state["messages"], cfg), run)
-
-    # -- validate (and feedback) ---------------------------------------------------------
-
-    def _open(self, state: _RunState) -> tuple[CorrectionSession, AIMessage, float]:
-        return self.policy.session(state["session_id"], state["history"]), _last_ai(state["messages"]), time.perf_counter()
-
-    def _judged(self, state: _RunState, session: CorrectionSession, attempt: Attempt, draft: AIMessage) -> dict[str, Any]:
+    def _judged(
+        self, state: _RunState, session: CorrectionSession, attempt: Attempt, draft: AIMessage, previous: list[str]
+    ) -> dict[str, Any]:
+        """The state update of one judged attempt: the draft, and the feedback turn that
+        replaces the previous correction when another attempt follows."""
         get_stream_writer()(session.attempt_event(attempt))
-        previous = state.get("correction_ids", [])
         update: dict[str, Any] = {
+            "attempts": attempt.number,
+            "passed": attempt.passed,
             "verdicts": [v.model_dump(exclude_none=True) for v in attempt.verdicts],
             "history": session.attempts,
-            "passed": attempt.passed,
+            "correction_ids": previous,
+            "messages": [draft],
         }
+        if attempt.number == 1:  # a new run: clear what an earlier run on this thread left
+            update |= {"session_id": session.id, "output": None, "reviewed": False}
         if attempt.passed:
-            session.sent_messages[attempt.number] = messages_to_dicts([m for m in state["messages"] if m.id != draft.id])
             update["output"] = attempt.output
+        stale = [] if self.keep_history else [RemoveMessage(id=i) for i in previous]
+        if attempt.passed:
+            session.sent_messages[attempt.number] = messages_to_dicts(state["messages"])
             if not self.keep_history:
-                update |= {"messages": [RemoveMessage(id=i) for i in previous], "correction_ids": []}
+                update |= {"messages": [*stale, draft], "correction_ids": []}
         elif attempt.number < self.policy.max_attempts:
             note = feedback_message(attempt.feedback or "", id=f"semantix-feedback-{uuid.uuid4().hex}")
             assert draft.id is not None and note.id is not None
-            if self.keep_history:
-                update |= {"messages": [note], "correction_ids": [*previous, draft.id, note.id]}
-            else:
-                stale = [RemoveMessage(id=i) for i in previous]
-                update |= {"messages": [*stale, note], "correction_ids": [draft.id, note.id]}
+            kept = previous if self.keep_history else []
+            update |= {"messages": [*stale, draft, note], "correction_ids": [*kept, draft.id, note.id]}
         return update
 
-    def validate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
-        session, draft, started = self._open(state)
+    def attempt(self, state: _RunState, config: RunnableConfig) -> Command[str]:
+        session, previous = self._open(state)
+        started = time.perf_counter()
+        draft = self._draft(self.model.invoke(state["messages"], session.model_config(config, session.next_number)))
         attempt = self.policy.check(session, require_text(draft), config, started)
-        update = self._judged(state, session, attempt, draft)
+        update = self._judged(state, session, attempt, draft, previous)
         if attempt.passed:
             self.policy.finish(session, True, config)
-        return update
+        return Command(update=update, goto=self._next(attempt))
 
-    async def avalidate(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
-        session, draft, started = self._open(state)
+    async def aattempt(self, state: _RunState, config: RunnableConfig) -> Command[str]:
+        session, previous = self._open(state)
+        started = time.perf_counter()
+        draft = self._draft(await self.model.ainvoke(state["messages"], session.model_config(config, session.next_number)))
         attempt = await self.policy.acheck(session, require_text(draft), config, started)
-        update = self._judged(state, session, attempt, draft)
+        update = self._judged(state, session, attempt, draft, previous)
         if attempt.passed:
             await self.policy.afinish(session, True, config)
-        return update
+        return Command(update=update, goto=self._next(attempt))
 
-    def route(self, state: _RunState) -> str:
-        if state.get("passed"):
+    def _next(self, attempt: Attempt) -> str:
+        if attempt.passed:
             return END
-        return "generate" if state["attempts"] < self.policy.max_attempts else "exhausted"
+        return "generate" if attempt.number < self.policy.max_attempts else "exhausted"
 
     # -- exhausted -----------------------------------------------------------------------
 
@@ -328,6 +313,10 @@ def create_retry_subgraph(
 ) -> CompiledStateGraph:
     """Build a compiled graph: generate -> validate -> (pass: end | fail: feedback turn -> generate).
 
+    Each attempt is one LangGraph step, the ``generate`` node: it calls the model,
+    judges the draft and, on failure, adds the feedback turn; then the graph ends, runs
+    ``generate`` again, or runs ``exhausted`` once ``max_attempts`` are spent.
+
     Args:
         model: A chat model, or any Runnable from messages to an AIMessage or text
             (e.g. ``prompt | model``).
@@ -340,8 +329,9 @@ def create_retry_subgraph(
             answer with ``fallback_message``.
         keep_history: Keep every rejected draft and feedback message. By default only
             the latest correction is in the prompt, and none remain once it passes.
-        retry_policy: LangGraph retry for *transient* model/judge errors only;
-            validation failures are never retried by it.
+        retry_policy: LangGraph retry for *transient* model/judge errors only (it runs
+            the attempt again, model call included); validation failures are never
+            retried by it.
         feedback_renderer: ``renderer(output, verdicts, attempt) -> str`` for the
             feedback turn; defaults to :func:`~langchain_semantix.feedback.render_feedback`.
 
@@ -377,11 +367,15 @@ def create_retry_subgraph(
     nodes = _Nodes(model, policy, on_exhausted=on_exhausted, fallback_message=fallback_message, keep_history=keep_history)
 
     builder = StateGraph(_RunState, input_schema=MessagesState, output_schema=RetryState)
-    builder.add_node("generate", _Node(nodes.generate, nodes.agenerate, name="generate"), retry_policy=retry_policy)
-    builder.add_node("validate", _Node(nodes.validate, nodes.avalidate, name="validate"), retry_policy=retry_policy)
+    # One node per attempt (model call, judge, feedback turn): a LangGraph step costs far
+    # more than the bookkeeping it would separate.
+    builder.add_node(
+        "generate",
+        _Node(nodes.attempt, nodes.aattempt, name="generate"),
+        retry_policy=retry_policy,
+        destinations=("generate", "exhausted", END),
+    )
     builder.add_node("exhausted", nodes.exhausted)
     builder.add_edge(START, "generate")
-    builder.add_edge("generate", "validate")
-    builder.add_conditional_edges("validate", nodes.route, ["generate", "exhausted", END])
     builder.add_edge("exhausted", END)
     return builder.compile(checkpointer=checkpointer, name=name)

@@ -141,3 +141,13 @@ def test_each_invocation_on_a_thread_is_a_fresh_run(tmp_path, judge, healing_mod
     records = list(collector.records())
     assert len(records) == 2 and records[0]["metadata"]["session_id"] != records[1]["metadata"]["session_id"]
     assert records[1]["prompt_messages"][-3]["content"] == "Decline the picnic"
+
+
+def test_each_attempt_is_one_graph_step(judge, healing_model):
+    graph = create_retry_subgraph(healing_model, Polite, judge=judge)
+    steps = list(graph.stream(START_MSG, stream_mode="updates"))
+    assert [list(step) for step in steps] == [["generate"], ["generate"]]
+    first, second = (step["generate"] for step in steps)
+    assert [m.type for m in first["messages"]] == ["ai", "human"]  # the draft and its feedback turn
+    assert (first["attempts"], first["passed"], second["attempts"], second["passed"]) == (1, False, 2, True)
+    assert second["output"] == second["messages"][-1].content

@@ -200,3 +200,28 @@ def test_trl_exports_load_with_datasets_and_are_recognised_by_trl(tmp_path):
             assert data_utils.is_conversational(example), name
     pc = export_trl_sft(src, tmp_path / "pc.jsonl", style="prompt_completion").destination
     assert data_utils.is_conversational(datasets.load_dataset("json", data_files=str(pc), split="train")[0])
+
+
+def test_prompt_key_is_built_only_when_dedupe_or_a_split_needs_it(tmp_path, monkeypatch):
+    import langchain_semantix.training.exporters as exporters
+
+    calls: list[str] = []
+    real = exporters._prompt_key
+    monkeypatch.setattr(exporters, "_prompt_key", lambda record: calls.append(record["id"]) or real(record))
+    src = write(tmp_path / "c.jsonl", [rec(i) for i in range(4)])
+    export_openai(src, tmp_path / "plain.jsonl")
+    assert calls == []
+    export_openai(src, tmp_path / "dedupe.jsonl", dedupe=True)
+    export_openai(src, tmp_path / "split.jsonl", validation_fraction=0.5)
+    assert len(calls) == 8
+
+
+def test_written_lines_are_the_json_of_the_standard_library(tmp_path):
+    from langchain_semantix.training.exporters import _json_line
+
+    item = {"messages": [{"role": "user", "content": 'héllo ✓ "quoted"\n'}], "weight": 0, "score": 0.125, "none": None}
+    line = _json_line(item)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert json.loads(line) == item and "✓".encode() in line  # UTF-8, not \\u escapes
+    with pytest.raises(UnicodeEncodeError):  # what callers catch to skip a record with a lone surrogate
+        _json_line({"content": "broken \ud800 decode"})
