@@ -11,16 +11,26 @@ from langchain_semantix.training.jsonl import AtomicWriter
 
 
 class _FullDisk:
-    """A text handle that fails like a full disk once ``limit`` characters were written."""
+    """A file handle that fails like a full disk once ``limit`` characters or bytes were written."""
 
     def __init__(self, handle, limit: int) -> None:
         self._handle, self._left = handle, limit
 
     def write(self, text: str) -> int:
-        self._left -= len(text)
+        self._spend(len(text))
+        return self._handle.write(text)
+
+    @property
+    def buffer(self) -> _FullDisk:
+        """The bytes layer (exporters write bytes): it shares the same free space."""
+        full = _FullDisk(self._handle.buffer, 0)
+        full._spend = self._spend  # type: ignore[method-assign]
+        return full
+
+    def _spend(self, size: int) -> None:
+        self._left -= size
         if self._left < 0:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return self._handle.write(text)
 
     def fileno(self) -> int:
         return self._handle.fileno()
