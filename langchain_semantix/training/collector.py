@@ -285,12 +285,12 @@ class TrainingCollector(BaseCallbackHandler):
 
     async def _awrite(self, record: dict[str, Any], line: bytes, *, must_raise: bool = False) -> bool:
         """:meth:`_write` without blocking the loop: a file append joins the next batch of
-        the file's writer thread; failures are handled (spooled) in a worker thread."""
+        lines written for this loop; failures are handled (spooled) in a worker thread."""
         loop = asyncio.get_running_loop()
         if self._file is None:
             return await loop.run_in_executor(None, functools.partial(self._write, record, line, must_raise=must_raise))
         try:
-            await asyncio.wrap_future(self._file.submit(line))
+            await self._file.aappend_bytes(line)
             return True
         except OSError as exc:
             spooled = await loop.run_in_executor(None, self._failed, record, exc)

@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -158,8 +159,9 @@ class JsonlFile:
       lock (so no cooperating writer is alive) is proven torn: it is copied to
       ``<path>.torn`` and cut off.
 
-    ``fsync=True`` makes each append durable on disk. :meth:`submit` and :meth:`aappend`
-    queue appends that a worker thread writes in batches (one lock, one ``write`` each).
+    ``fsync=True`` makes each append durable on disk. :meth:`aappend` and
+    :meth:`aappend_bytes` never block the event loop: the lines of concurrent tasks are
+    appended together by a worker thread (one lock, one ``write`` per batch).
 
     Example:
         .. code-block:: python
@@ -190,8 +192,8 @@ class JsonlFile:
         self._lock_fd = -1
         self._data_fd = -1
         self._data_id = (0, 0)
-        self._batches: _GroupCommit | None = None
-        self._batches_guard = threading.Lock()
+        self._writable_mode = -1  # the last mode seen to allow appending
+        self._loop_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBatches] = weakref.WeakKeyDictionary()
 
     @property
     def lock_path(self) -> Path:
@@ -243,9 +245,8 @@ class JsonlFile:
         self.append_bytes(to_json_line(record))
 
     async def aappend(self, record: dict[str, Any]) -> None:
-        """:meth:`append` without blocking the event loop: the line joins the next batch
-        the worker thread writes (see :meth:`submit`)."""
-        await asyncio.wrap_future(self.submit(to_json_line(record)))
+        """:meth:`append` without blocking the event loop (see :meth:`aappend_bytes`)."""
+        await self.aappend_bytes(to_json_line(record))
 
     def append_many(self, records: Iterable[dict[str, Any]]) -> int:
         """Append records; all lines are serialised first, so a bad one writes nothing."""
@@ -254,16 +255,16 @@ class JsonlFile:
             return 0
         return self.append_bytes(payload)
 
-    def submit(self, payload: bytes) -> Future[int]:
-        """Queue whole lines for a worker thread that appends everything queued meanwhile in
-        one batch (one lock acquisition, one ``write``); the future gives the line count,
-        or the error that kept the batch (and so these lines) from being written."""
+    async def aappend_bytes(self, payload: bytes) -> int:
+        """:meth:`append_bytes` without blocking the event loop: the lines join the next
+        batch a worker thread appends for this loop (one lock acquisition, one ``write``).
+        If the batch fails, every caller in it gets the error and none of its lines is kept."""
         self._check_fork()
-        if self._batches is None:
-            with self._batches_guard:  # never the thread lock: a write may hold it while waiting for the file lock
-                if self._batches is None:
-                    self._batches = _GroupCommit(self.append_bytes)
-        return self._batches.submit(payload)
+        loop = asyncio.get_running_loop()
+        batches = self._loop_batches.get(loop)
+        if batches is None:
+            batches = self._loop_batches[loop] = _LoopBatches(self.append_bytes, loop)
+        return await batches.append(payload)
 
     def append_bytes(self, payload: bytes) -> int:
         """Append already serialised whole lines (each ending in ``"\\n"``).
@@ -275,12 +276,13 @@ class JsonlFile:
         if not payload:
             return 0
         self._check_fork()
+        found = self._check_data_path()  # before the locks: they are held no longer than the write needs
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout("another thread of this process")
         try:
             lock_fd = self._lock_process()
             try:
-                self._write_locked(self._data_descriptor(), payload)
+                self._write_locked(self._data_descriptor(found), payload)
             finally:
                 unlock_descriptor(lock_fd)
         finally:
@@ -302,7 +304,7 @@ class JsonlFile:
             # a fresh thread lock (another thread may have held this one at the fork)
             self._forget_descriptors(close=False)
             self._thread_lock = threading.Lock()
-            self._batches, self._batches_guard = None, threading.Lock()
+            self._loop_batches = weakref.WeakKeyDictionary()
             self._generation = _fork_generation
 
     def _forget_descriptors(self, *, close: bool) -> None:
@@ -359,13 +361,14 @@ class JsonlFile:
                 raise self._timeout("another process")
             delay = min(delay * 2, 0.002)
 
-    def _data_descriptor(self) -> int:
-        """The open data file, reopened when the file at the path is not the one we hold."""
+    def _check_data_path(self) -> os.stat_result | None:
+        """The data file as found at its path (``None``: missing), refused when it is a
+        link, not a regular file, or not writable."""
         try:
             found = os.lstat(self._data_name)
         except FileNotFoundError:
-            found = None
-        if found is not None:
+            return None
+        if found.st_mode != self._writable_mode:
             if stat.S_ISLNK(found.st_mode):
                 raise _link_error(self.path, "records")
             if not stat.S_ISREG(found.st_mode):
@@ -373,8 +376,13 @@ class JsonlFile:
             problem = _mode_problem(self.path, found.st_mode)
             if problem is not None:
                 raise PermissionError(problem)
-            if self._data_fd >= 0 and (found.st_dev, found.st_ino) == self._data_id:
-                return self._data_fd
+            self._writable_mode = found.st_mode
+        return found
+
+    def _data_descriptor(self, found: os.stat_result | None) -> int:
+        """The open data file, reopened when the file at the path is not the one we hold."""
+        if self._data_fd >= 0 and found is not None and (found.st_dev, found.st_ino) == self._data_id:
+            return self._data_fd
         if self._data_fd >= 0:
             os.close(self._data_fd)
             self._data_fd = -1
@@ -550,48 +558,46 @@ class AtomicWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-class _GroupCommit:
-    """Lines queued by many callers, appended by one worker thread in batches: whatever
-    was queued while the previous batch was being written goes in the next one."""
+class _LoopBatches:
+    """Lines awaited by the tasks of one event loop, appended in batches: whatever was
+    queued while the previous batch was written (in a worker thread) goes in the next one,
+    and one loop callback wakes every task of a batch."""
 
-    def __init__(self, append: Callable[[bytes], int]) -> None:
+    def __init__(self, append: Callable[[bytes], int], loop: asyncio.AbstractEventLoop) -> None:
         self._append = append
-        self._queue: list[tuple[bytes, Future[int]]] = []
-        self._guard = threading.Lock()
-        self._draining = False
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="semantix-jsonl")
+        self._loop = loop
+        self._queue: list[tuple[bytes, asyncio.Future[int]]] = []
+        self._drainer: asyncio.Task[None] | None = None
 
-    def submit(self, payload: bytes) -> Future[int]:
-        future: Future[int] = Future()
-        with self._guard:
-            self._queue.append((payload, future))
-            if self._draining:
-                return future
-            self._draining = True
-        self._worker.submit(self._drain)
-        return future
+    async def append(self, payload: bytes) -> int:
+        future: asyncio.Future[int] = self._loop.create_future()
+        self._queue.append((payload, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = self._loop.create_task(self._drain())
+        return await future
 
-    def _next_batch(self) -> list[tuple[bytes, Future[int]]]:
-        with self._guard:
-            size, cut = 0, 0
-            while cut < len(self._queue) and (cut == 0 or size + len(self._queue[cut][0]) <= _BATCH_BYTES):
-                size += len(self._queue[cut][0])
-                cut += 1
-            batch, self._queue = self._queue[:cut], self._queue[cut:]
-            if not batch:
-                self._draining = False
-            return batch
+    def _next_batch(self) -> list[tuple[bytes, asyncio.Future[int]]]:
+        size, cut = 0, 0
+        while cut < len(self._queue) and (cut == 0 or size + len(self._queue[cut][0]) <= _BATCH_BYTES):
+            size += len(self._queue[cut][0])
+            cut += 1
+        batch, self._queue = self._queue[:cut], self._queue[cut:]
+        return batch
 
-    def _drain(self) -> None:
+    async def _drain(self) -> None:
         while batch := self._next_batch():
             try:
-                self._append(b"".join(payload for payload, _ in batch))
+                await self._loop.run_in_executor(None, self._append, b"".join(payload for payload, _ in batch))
             except BaseException as exc:  # every line of the batch was left unwritten
                 for _, future in batch:
-                    future.set_exception(exc)
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
             else:
                 for payload, future in batch:
-                    future.set_result(payload.count(b"\n"))
+                    if not future.done():
+                        future.set_result(payload.count(b"\n"))
 
 
 class BackgroundWriter:
