@@ -75,6 +75,7 @@ _WRITE_FIXES = {
     errno.EPERM: "make the file writable, or choose another path",
 }
 
+_READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _fork_generation = 0
 
 
@@ -127,7 +128,7 @@ def open_sidecar(path: Path, flags: int, mode: int = 0o666) -> int:
 def _mode_problem(path: Path, mode: int) -> str | None:
     """What the permission bits of an existing file forbid an appender (``None``: nothing)."""
     bits = f"mode {stat.S_IMODE(mode):04o}"
-    if not mode & (stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH):
+    if not mode & _READABLE:
         what = "no read or write permission" if not mode & 0o222 else "no read permission"
         return f"{path} has {what} ({bits}); make it readable and writable (chmod u+rw {path}) or choose another path"
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
@@ -233,9 +234,8 @@ class JsonlFile:
             return None
         if not stat.S_ISREG(mode):
             raise NotARegularFileError(f"{self.path} is not a regular file; choose a file path")
-        problem = _mode_problem(self.path, mode)
-        if problem is not None and "read permission" in problem:
-            raise PermissionError(problem)
+        if not mode & _READABLE:  # read-only files are fine to read; unreadable ones are of no use
+            raise PermissionError(_mode_problem(self.path, mode))
         return mode
 
     # -- appending ----------------------------------------------------------------------
