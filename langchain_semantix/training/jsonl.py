@@ -136,6 +136,14 @@ def _mode_problem(path: Path, mode: int) -> str | None:
     return None
 
 
+def _open_creating_folders(path: Path, flags: int) -> int:
+    try:
+        return os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, flags, 0o666)
+
+
 def _link_error(path: Path, what: str) -> PermissionError:
     target = os.path.realpath(path)
     return PermissionError(
@@ -327,7 +335,7 @@ class JsonlFile:
     def _lock_descriptor(self) -> int:
         if self._lock_fd < 0:
             try:
-                self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o666)
+                self._lock_fd = _open_creating_folders(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW)
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise _link_error(self.lock_path, "lock files") from None
@@ -392,13 +400,8 @@ class JsonlFile:
         return fd
 
     def _open_data(self) -> int:
-        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | _NOFOLLOW
         try:
-            try:
-                return os.open(self._data_name, flags, 0o666)
-            except FileNotFoundError:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                return os.open(self._data_name, flags, 0o666)
+            return _open_creating_folders(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _NOFOLLOW)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise _link_error(self.path, "records") from None
