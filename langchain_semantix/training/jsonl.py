@@ -76,12 +76,12 @@ _WRITE_FIXES = {
 }
 
 _READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-_fork_generation = 0
+_OPEN_FILES: weakref.WeakSet[JsonlFile] = weakref.WeakSet()
 
 
 def _after_fork() -> None:
-    global _fork_generation
-    _fork_generation += 1
+    for file in list(_OPEN_FILES):
+        file._reset_in_forked_child()
 
 
 if hasattr(os, "register_at_fork"):
@@ -158,8 +158,8 @@ class JsonlFile:
     Every append writes whole lines in one ``write`` while holding a thread lock and an OS
     lock on ``<path>.lock`` (both with ``lock_timeout``, so nothing waits forever); see the
     module docstring for the guarantees and their limit. The lock file and the data file
-    stay open between appends (reopened after a fork, or when the file was replaced or
-    deleted). Before appending, an unfinished last line is dealt with:
+    stay open between appends (a forked child opens its own; the data file is reopened
+    when it was replaced or deleted). Before appending, an unfinished last line is dealt with:
 
     * a last line that is valid JSON and only lacks ``"\\n"`` is completed, never moved;
     * a last line that is still growing (a writer that does not use the lock, such as
@@ -196,13 +196,13 @@ class JsonlFile:
         if self.path.is_dir():
             raise IsADirectoryError(f"{self.path} is a directory; give a file path such as {self.path / 'data.jsonl'}")
         self._data_name = os.fspath(self.path)
-        self._generation = _fork_generation
         self._thread_lock = threading.Lock()
         self._lock_fd = -1
         self._data_fd = -1
         self._data_id = (0, 0)
         self._writable_mode = -1  # the last mode seen to allow appending
         self._loop_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBatches] = weakref.WeakKeyDictionary()
+        _OPEN_FILES.add(self)
 
     @property
     def lock_path(self) -> Path:
@@ -267,7 +267,6 @@ class JsonlFile:
         """:meth:`append_bytes` without blocking the event loop: the lines join the next
         batch a worker thread appends for this loop (one lock acquisition, one ``write``).
         If the batch fails, every caller in it gets the error and none of its lines is kept."""
-        self._check_fork()
         loop = asyncio.get_running_loop()
         batches = self._loop_batches.get(loop)
         if batches is None:
@@ -283,7 +282,6 @@ class JsonlFile:
         """
         if not payload:
             return 0
-        self._check_fork()
         found = self._check_data_path()  # before the locks: they are held no longer than the write needs
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout("another thread of this process")
@@ -303,17 +301,16 @@ class JsonlFile:
             self._forget_descriptors(close=True)
 
     def __del__(self) -> None:
-        if getattr(self, "_generation", None) == _fork_generation:
+        if hasattr(self, "_data_fd"):
             self._forget_descriptors(close=True)
 
-    def _check_fork(self) -> None:
-        if self._generation != _fork_generation:
-            # a forked child shares the parent's open lock: it needs its own descriptors, and
-            # a fresh thread lock (another thread may have held this one at the fork)
-            self._forget_descriptors(close=False)
-            self._thread_lock = threading.Lock()
-            self._loop_batches = weakref.WeakKeyDictionary()
-            self._generation = _fork_generation
+    def _reset_in_forked_child(self) -> None:
+        """Run in a forked child, before anything else: the inherited descriptors share the
+        parent's lock (so they would not exclude it, and would keep it held should the parent
+        die mid-append), and another thread may have held the thread lock at the fork."""
+        self._forget_descriptors(close=True)
+        self._thread_lock = threading.Lock()
+        self._loop_batches = weakref.WeakKeyDictionary()
 
     def _forget_descriptors(self, *, close: bool) -> None:
         for fd in (self._lock_fd, self._data_fd):
