@@ -588,12 +588,15 @@ class _LoopBatches:
         while batch := self._next_batch():
             try:
                 await self._loop.run_in_executor(None, self._append, b"".join(payload for payload, _ in batch))
+            except asyncio.CancelledError:  # the loop is closing: nobody is left to wait
+                for _, future in batch + self._queue:
+                    future.cancel()
+                self._queue = []
+                raise
             except BaseException as exc:  # every line of the batch was left unwritten
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
             else:
                 for payload, future in batch:
                     if not future.done():
