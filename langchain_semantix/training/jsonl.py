@@ -201,6 +201,7 @@ class JsonlFile:
         self._data_fd = -1
         self._data_id = (0, 0)
         self._writable_mode = -1  # the last mode seen to allow appending
+        self._end = -1  # the size the data file had after our last append (-1: unknown)
         self._loop_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBatches] = weakref.WeakKeyDictionary()
         _OPEN_FILES.add(self)
 
@@ -282,13 +283,12 @@ class JsonlFile:
         """
         if not payload:
             return 0
-        found = self._check_data_path()  # before the locks: they are held no longer than the write needs
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout("another thread of this process")
         try:
             lock_fd = self._lock_process()
             try:
-                self._write_locked(self._data_descriptor(found), payload)
+                self._write_locked(*self._data_descriptor(self._check_data_path()), payload)
             finally:
                 unlock_descriptor(lock_fd)
         finally:
@@ -384,17 +384,18 @@ class JsonlFile:
             self._writable_mode = found.st_mode
         return found
 
-    def _data_descriptor(self, found: os.stat_result | None) -> int:
-        """The open data file, reopened when the file at the path is not the one we hold."""
+    def _data_descriptor(self, found: os.stat_result | None) -> tuple[int, int]:
+        """The open data file and its size, reopened when the file at the path is not the
+        one we hold (rotated, replaced or deleted)."""
         if self._data_fd >= 0 and found is not None and (found.st_dev, found.st_ino) == self._data_id:
-            return self._data_fd
+            return self._data_fd, found.st_size
         if self._data_fd >= 0:
             os.close(self._data_fd)
             self._data_fd = -1
         fd = self._open_data()
         opened = os.fstat(fd)
-        self._data_fd, self._data_id = fd, (opened.st_dev, opened.st_ino)
-        return fd
+        self._data_fd, self._data_id, self._end = fd, (opened.st_dev, opened.st_ino), -1
+        return fd, opened.st_size
 
     def _open_data(self) -> int:
         try:
@@ -407,17 +408,18 @@ class JsonlFile:
 
     # -- writing (under both locks) -----------------------------------------------------
 
-    def _write_locked(self, fd: int, payload: bytes) -> None:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
+    def _write_locked(self, fd: int, size: int, payload: bytes) -> None:
+        if size and size != self._end and os.pread(fd, 1, size - 1) != b"\n":  # at _end, the file ends with our newline
             self._settle_tail(fd)
             size = os.fstat(fd).st_size
-        written = 0
+        written, self._end = 0, -1
         try:
             while written < len(payload):
                 written += os.write(fd, payload[written:] if written else payload)
             if self.fsync:
                 os.fsync(fd)
+            if payload.endswith(b"\n"):
+                self._end = size + written
         except OSError as exc:
             self._cut_back(fd, size, written)
             fix = _WRITE_FIXES.get(exc.errno or 0, "check the disk, then write again")
