@@ -70,12 +70,15 @@ class TrainingCollector(BaseCallbackHandler):
     written fails now, not at the first pair). Writes wait at most ``lock_timeout`` for
     the file lock; inside an event loop the callback path writes in a worker thread, so
     a busy lock never stalls other tasks (:meth:`flush` / :meth:`aflush` wait for
-    those writes). A pair that cannot be written is counted, warned about
+    those writes); :meth:`arecord` and :meth:`ahandle_outcome` append the pairs of
+    concurrent tasks together, off the loop. A read-only file can be read (``stats``,
+    ``records``); writing to it fails. A pair that cannot be written is counted, warned about
     (:class:`CollectorWriteWarning`) and appended to ``spool`` when given; with
     ``on_error="raise"`` the error propagates to the run.
 
     Args:
-        path: JSONL file (parents are created; a missing file means zero pairs).
+        path: JSONL file (parents are created; a missing file means zero pairs; not a
+            symbolic link). For PostgreSQL use :meth:`from_store` with ``open_store``.
         store: A LangGraph ``BaseStore`` to write to instead of a file.
         namespace: The store namespace.
         fsync: ``fsync`` after every record (durable against power loss, slower).
