@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeGuard
 
 from langgraph.store.base import BaseStore
 
-from langchain_semantix.training.jsonl import JsonlFile, iter_jsonl_lines, skip_line
+from langchain_semantix.training.jsonl import DEFAULT_MAX_LINE_BYTES, JsonlFile, iter_jsonl_lines, skip_line
 from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
 
 __all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records"]
@@ -115,19 +115,22 @@ def iter_records(
     intent_filter: str | None = None,
     skipped: list[str] | None = None,
     missing_ok: bool = False,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> Iterator[dict[str, Any]]:
     """Records from any source, checked against the record schema and normalised.
 
     A line or item that is not a valid record (bad JSON, a wrong field type, a missing
-    field) is skipped with a :class:`~langchain_semantix.training.jsonl.CorruptLineWarning`
-    naming ``file:line``, and its description is appended to ``skipped``. A missing JSONL
-    file raises :class:`FileNotFoundError` unless ``missing_ok`` (then it holds no records).
+    field, text with a lone surrogate, a line longer than ``max_line_bytes``) is skipped
+    with a :class:`~langchain_semantix.training.jsonl.CorruptLineWarning` naming
+    ``file:line``, and its description is appended to ``skipped``. A missing JSONL file
+    raises :class:`FileNotFoundError` unless ``missing_ok`` (then it holds no records); a
+    device or FIFO raises :class:`~langchain_semantix.training.jsonl.NotARegularFileError`.
     """
     backend = open_source(source)
     if isinstance(backend, JsonlBackend):
         if missing_ok and not backend.path.exists():
             return
-        numbered: Iterator[tuple[int, dict[str, Any]]] = iter_jsonl_lines(backend.path, skipped=skipped)
+        numbered: Iterator[tuple[int, dict[str, Any]]] = iter_jsonl_lines(backend.path, skipped=skipped, max_line_bytes=max_line_bytes)
         where = str(backend.path)
     else:
         numbered = enumerate(iter(backend), start=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -24,10 +25,11 @@ from langchain_semantix.training.backends import (
     DEFAULT_NAMESPACE,
     JsonlBackend,
     RecordBackend,
+    is_store_spec,
     iter_records,
 )
-from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
-from langchain_semantix.training.records import RecordError, Redactor, make_record
+from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, check_path_argument, on_event_loop
+from langchain_semantix.training.records import RecordError, Redactor, make_record_line
 from langchain_semantix.training.shared_store import SharedStoreBackend
 
 __all__ = ["TrainingCollector", "CollectorWriteWarning"]
@@ -68,12 +70,15 @@ class TrainingCollector(BaseCallbackHandler):
     written fails now, not at the first pair). Writes wait at most ``lock_timeout`` for
     the file lock; inside an event loop the callback path writes in a worker thread, so
     a busy lock never stalls other tasks (:meth:`flush` / :meth:`aflush` wait for
-    those writes). A pair that cannot be written is counted, warned about
+    those writes); :meth:`arecord` and :meth:`ahandle_outcome` append the pairs of
+    concurrent tasks together, off the loop. A read-only file can be read (``stats``,
+    ``records``); writing to it fails. A pair that cannot be written is counted, warned about
     (:class:`CollectorWriteWarning`) and appended to ``spool`` when given; with
     ``on_error="raise"`` the error propagates to the run.
 
     Args:
-        path: JSONL file (parents are created; a missing file means zero pairs).
+        path: JSONL file (parents are created; a missing file means zero pairs; not a
+            symbolic link). For PostgreSQL use :meth:`from_store` with ``open_store``.
         store: A LangGraph ``BaseStore`` to write to instead of a file.
         namespace: The store namespace.
         fsync: ``fsync`` after every record (durable against power loss, slower).
@@ -115,14 +120,15 @@ class TrainingCollector(BaseCallbackHandler):
         max_pending_bytes: int = _DEFAULT_PENDING_BYTES,
         labels: Any = None,
     ) -> None:
-        if (path is None) == (store is None):
-            raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
-        if on_error not in ("warn", "raise"):
-            raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r}")
+        _check_arguments(path, store, redact, on_error, lock_timeout, max_pending_bytes)
+        self._file: JsonlFile | None = None
         if path is not None:
+            if spool is not None:
+                check_path_argument("spool", spool)
             backend = JsonlBackend(path, fsync=fsync, lock_timeout=lock_timeout)
             backend.file.check_destination()
             self.backend: RecordBackend = backend
+            self._file = backend.file
         else:
             self.backend = SharedStoreBackend(store, namespace)  # type: ignore[arg-type]
         self.spool = JsonlFile(spool, fsync=fsync, lock_timeout=lock_timeout) if spool else None
@@ -175,10 +181,10 @@ class TrainingCollector(BaseCallbackHandler):
         """Write one pair (semantix-ai's signature; extra fields per the record schema).
 
         Raises :class:`RecordError` for a value that could not be read back (a wrong
-        type, a NaN score, a lone surrogate) and the write error when the pair could be
-        neither written nor spooled.
+        type, a NaN score, a lone surrogate, an empty intent, ``tags`` given as one
+        string) and the write error when the pair could be neither written nor spooled.
         """
-        record = make_record(
+        record, line = make_record_line(
             intent=intent,
             intent_description=intent_description,
             rejected_output=rejected_output,
@@ -191,7 +197,39 @@ class TrainingCollector(BaseCallbackHandler):
             redact=self.redact,
             **extra,
         )
-        self._write(record, must_raise=True)
+        self._write(record, line, must_raise=True)
+        return record
+
+    async def arecord(
+        self,
+        *,
+        intent: str,
+        intent_description: str,
+        rejected_output: str,
+        rejected_score: float | None,
+        rejected_reason: str | None,
+        accepted_output: str,
+        accepted_score: float | None,
+        feedback: str | None,
+        attempts: int,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """:meth:`record` for async code: the event loop never waits for the file lock, and
+        pairs recorded by concurrent tasks are appended together (one lock, one write)."""
+        record, line = make_record_line(
+            intent=intent,
+            intent_description=intent_description,
+            rejected_output=rejected_output,
+            rejected_score=rejected_score,
+            rejected_reason=rejected_reason,
+            accepted_output=accepted_output,
+            accepted_score=accepted_score,
+            feedback=feedback,
+            attempts=attempts,
+            redact=self.redact,
+            **extra,
+        )
+        await self._awrite(record, line, must_raise=True)
         return record
 
     def records(self, intent_filter: str | None = None, *, skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
@@ -235,12 +273,30 @@ class TrainingCollector(BaseCallbackHandler):
 
     # -- writing -----------------------------------------------------------------------
 
-    def _write(self, record: dict[str, Any], *, must_raise: bool = False) -> bool:
+    def _write(self, record: dict[str, Any], line: bytes | None = None, *, must_raise: bool = False) -> bool:
         try:
-            self.backend.append(record)
+            if self._file is not None and line is not None:
+                self._file.append_bytes(line)
+            else:
+                self.backend.append(record)
             return True
         except (OSError, RecordError) as exc:
             spooled = self._failed(record, exc)
+            if self.on_error == "raise" or (must_raise and not spooled):
+                raise
+            return False
+
+    async def _awrite(self, record: dict[str, Any], line: bytes, *, must_raise: bool = False) -> bool:
+        """:meth:`_write` without blocking the loop: a file append joins the next batch of
+        lines written for this loop; failures are handled (spooled) in a worker thread."""
+        loop = asyncio.get_running_loop()
+        if self._file is None:
+            return await loop.run_in_executor(None, functools.partial(self._write, record, line, must_raise=must_raise))
+        try:
+            await self._file.aappend_bytes(line)
+            return True
+        except OSError as exc:
+            spooled = await loop.run_in_executor(None, self._failed, record, exc)
             if self.on_error == "raise" or (must_raise and not spooled):
                 raise
             return False
@@ -303,39 +359,60 @@ class TrainingCollector(BaseCallbackHandler):
 
         The prompts kept for the session are dropped whatever the outcome.
         """
-        session = outcome["session_id"]
+        seen = self._finish_session(outcome["session_id"])
+        if seen is None:
+            return None  # seen through both the callback and an explicit collector=
+        if self.labels is not None and outcome.get("review"):
+            self._write_labels(outcome["review"])
+        prepared = self._record_of(outcome, seen)
+        if prepared is None:
+            return None
+        record, line = prepared
+        return record if self._write(record, line) else None
+
+    async def ahandle_outcome(self, outcome: dict[str, Any]) -> dict[str, Any] | None:
+        """:meth:`handle_outcome` without blocking the event loop: the pair joins the next
+        batch of the file's writer thread (stores and review labels are written in a
+        worker thread)."""
+        if self._file is None or (self.labels is not None and outcome.get("review")):
+            return await asyncio.get_running_loop().run_in_executor(None, self.handle_outcome, outcome)
+        seen = self._finish_session(outcome["session_id"])
+        prepared = None if seen is None else self._record_of(outcome, seen)
+        if prepared is None:
+            return None
+        record, line = prepared
+        return record if await self._awrite(record, line) else None
+
+    def _finish_session(self, session: str) -> dict[int, dict[str, Any]] | None:
+        """Mark a session finished and drop its prompts (returned); ``None`` when it was
+        already finished."""
         with self._lock:
             if session in self._finished:
-                return None  # seen through both the callback and an explicit collector=
+                return None
             self._finished[session] = None
             while len(self._finished) > _MAX_FINISHED:
                 self._finished.popitem(last=False)
-            seen = self._drop_session(session)
-        if self.labels is not None and outcome.get("review"):
-            self._write_labels(outcome["review"])
-        attempts = outcome["attempts"]
+            return self._drop_session(session)
+
+    def _record_of(self, outcome: dict[str, Any], seen: dict[int, dict[str, Any]]) -> tuple[dict[str, Any], bytes] | None:
+        """The record and line of a healed session (``None`` for any other outcome, which is
+        only counted)."""
         if not outcome["passed"]:
             self.outcomes["unhealed"] += 1
             return None
         if outcome.get("accepted_attempt") is None:
             return None  # e.g. a reviewer approved a failing draft: a label, not a correction pair
-        if len(attempts) < 2:
+        if len(outcome["attempts"]) < 2:
             self.outcomes["first_try_pass"] += 1
             return None
         self.outcomes["healed"] += 1
         try:
-            record = make_record(redact=self.redact, **_record_fields(outcome, seen))
+            return make_record_line(redact=self.redact, **_record_fields(outcome, seen))
         except RecordError as exc:
             self._failed(None, exc)
             if self.on_error == "raise":
                 raise
             return None
-        return record if self._write(record) else None
-
-    async def ahandle_outcome(self, outcome: dict[str, Any]) -> dict[str, Any] | None:
-        """:meth:`handle_outcome` in a worker thread, so the event loop keeps running
-        while the write waits for the file lock."""
-        return await asyncio.get_running_loop().run_in_executor(None, self.handle_outcome, outcome)
 
     # -- pending prompts ---------------------------------------------------------------
 
@@ -456,6 +533,28 @@ class TrainingCollector(BaseCallbackHandler):
 
     def __repr__(self) -> str:
         return f"TrainingCollector({self.backend.describe()!r})"
+
+
+def _check_arguments(path: Any, store: Any, redact: Any, on_error: Any, lock_timeout: Any, max_pending_bytes: Any) -> None:
+    """Refuse, naming the argument and the fix, constructor arguments that could only fail later."""
+    if (path is None) == (store is None):
+        raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
+    if is_store_spec(path):
+        raise ValueError(
+            "path is a PostgreSQL connection string, not a file; write to the database through a store: "
+            "from langchain_semantix.training.postgres import open_store; "
+            'with open_store("postgresql://...") as store: collector = TrainingCollector.from_store(store)'
+        )
+    if path is not None:
+        check_path_argument("path", path)
+    if redact is not None and not callable(redact):
+        raise TypeError(f"redact must be a function str -> str (or None), got {type(redact).__name__} {redact!r:.60}")
+    if on_error not in ("warn", "raise"):
+        raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r}")
+    if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not 0 < lock_timeout < float("inf"):
+        raise ValueError(f"lock_timeout must be a positive number of seconds, got {lock_timeout!r}")
+    if isinstance(max_pending_bytes, bool) or not isinstance(max_pending_bytes, int) or max_pending_bytes <= 0:
+        raise ValueError(f"max_pending_bytes must be a positive int (bytes), got {max_pending_bytes!r}")
 
 
 def _label_store(labels: Any) -> Any:

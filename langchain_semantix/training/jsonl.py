@@ -1,10 +1,29 @@
-"""Durable JSONL: whole-line appends under a thread and a cross-process lock."""
+"""Durable JSONL: whole-line appends under a thread and a cross-process lock.
+
+What an append guarantees, and where that stops:
+
+* every record is one whole line, written with one ``write`` call while holding a thread
+  lock and an OS lock (``flock`` through ``filelock``) on ``<path>.lock``, so writers in
+  any number of threads and processes never interleave lines or lose one;
+* a write that fails midway (a full disk) is cut back to where it started: the file never
+  keeps half a record, and the failure is raised for the caller to count or spool;
+* an unfinished last line left by a killed writer is moved to ``<path>.torn`` before the
+  next append, but only once it has stayed unfinished for ``torn_grace`` seconds while we
+  hold the lock; a complete record that only lacks its newline is kept.
+
+The limit: a writer that does not take the lock (semantix-ai's own collector, ``echo >>``)
+is only safe when it writes each line with one ``write`` call, as those do. One that splits
+a line across several writes can have one of our lines land between its pieces, and
+neither the lock nor any check can prevent that; give such a writer its own file.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import glob
 import json
+import math
 import os
 import re
 import stat
@@ -12,12 +31,13 @@ import tempfile
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
-from filelock import FileLock, Timeout
+from filelock import lock_descriptor, unlock_descriptor
 
 from langchain_semantix.training.records import to_json_line
 
@@ -27,6 +47,10 @@ __all__ = [
     "iter_jsonl_lines",
     "CorruptLineWarning",
     "LockTimeoutError",
+    "NotARegularFileError",
+    "DEFAULT_MAX_LINE_BYTES",
+    "check_path_argument",
+    "open_for_reading",
     "open_sidecar",
     "AtomicWriter",
     "BackgroundWriter",
@@ -37,6 +61,31 @@ __all__ = [
 _TAIL_CHUNK = 64 * 1024
 _BOM = b"\xef\xbb\xbf"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+#: Lines longer than this are skipped (and counted) by readers, so one giant line cannot
+#: exhaust memory; pass ``max_line_bytes=`` to read longer ones.
+DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
+_BATCH_BYTES = 4 * 1024 * 1024
+_WRITE_FIXES = {
+    errno.ENOSPC: "free disk space, or choose a path on another disk",
+    errno.EDQUOT: "free space within your disk quota, or choose a path on another disk",
+    errno.EFBIG: "the file is larger than its file system allows: start a new file",
+    errno.EROFS: "the file system is read-only: choose a path on a writable one",
+    errno.EACCES: "make the file writable, or choose another path",
+    errno.EPERM: "make the file writable, or choose another path",
+}
+
+_READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_OPEN_FILES: weakref.WeakSet[JsonlFile] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for file in list(_OPEN_FILES):
+        file._reset_in_forked_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class CorruptLineWarning(UserWarning):
@@ -45,6 +94,24 @@ class CorruptLineWarning(UserWarning):
 
 class LockTimeoutError(TimeoutError):
     """The lock of a JSONL file could not be taken in time."""
+
+
+class NotARegularFileError(OSError):
+    """A path names a device, a FIFO or a socket, which cannot hold JSONL records."""
+
+
+def check_path_argument(name: str, path: object) -> None:
+    """Refuse, naming the argument, a ``path`` that is not a file path (an int, bytes, None)."""
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise TypeError(f"{name} must be a file path (a str or pathlib.Path), got {type(path).__name__} {path!r:.60}")
+    if not os.fspath(path):
+        raise ValueError(f"{name} is an empty string; give a file path such as 'data/corrections.jsonl'")
+
+
+def _check_seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
 
 
 def open_sidecar(path: Path, flags: int, mode: int = 0o666) -> int:
@@ -58,12 +125,41 @@ def open_sidecar(path: Path, flags: int, mode: int = 0o666) -> int:
         raise
 
 
+def _mode_problem(path: Path, mode: int) -> str | None:
+    """What the permission bits of an existing file forbid an appender (``None``: nothing)."""
+    bits = f"mode {stat.S_IMODE(mode):04o}"
+    if not mode & _READABLE:
+        what = "no read or write permission" if not mode & 0o222 else "no read permission"
+        return f"{path} has {what} ({bits}); make it readable and writable (chmod u+rw {path}) or choose another path"
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return f"{path} is read-only ({bits}); make it writable (chmod u+w {path}) or choose another path"
+    return None
+
+
+def _open_creating_folders(path: Path, flags: int) -> int:
+    try:
+        return os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, flags, 0o666)
+
+
+def _link_error(path: Path, what: str) -> PermissionError:
+    target = os.path.realpath(path)
+    return PermissionError(
+        f"{path} is a symbolic link (to {target}); {what} are never written through a link, "
+        f"so that a planted link cannot redirect them: pass the real path {target}, or remove the link"
+    )
+
+
 class JsonlFile:
     """An append-only JSONL file that survives crashes and concurrent writers.
 
-    Every append writes whole lines in one ``write`` while holding a thread lock and a
-    ``filelock`` lock on ``<path>.lock`` (both with ``lock_timeout``, so nothing waits
-    forever). Before appending, an unfinished last line is dealt with:
+    Every append writes whole lines in one ``write`` while holding a thread lock and an OS
+    lock on ``<path>.lock`` (both with ``lock_timeout``, so nothing waits forever); see the
+    module docstring for the guarantees and their limit. The lock file and the data file
+    stay open between appends (a forked child opens its own; the data file is reopened
+    when it was replaced or deleted). Before appending, an unfinished last line is dealt with:
 
     * a last line that is valid JSON and only lacks ``"\\n"`` is completed, never moved;
     * a last line that is still growing (a writer that does not use the lock, such as
@@ -72,7 +168,9 @@ class JsonlFile:
       lock (so no cooperating writer is alive) is proven torn: it is copied to
       ``<path>.torn`` and cut off.
 
-    ``fsync=True`` makes each append durable on disk.
+    ``fsync=True`` makes each append durable on disk. :meth:`aappend` and
+    :meth:`aappend_bytes` never block the event loop: the lines of concurrent tasks are
+    appended together by a worker thread (one lock, one ``write`` per batch).
 
     Example:
         .. code-block:: python
@@ -90,14 +188,22 @@ class JsonlFile:
         lock_timeout: float = 30.0,
         torn_grace: float = 1.0,
     ) -> None:
+        check_path_argument("path", path)
         self.path = Path(path)
         self.fsync = fsync
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = _check_seconds("lock_timeout", lock_timeout)
         self.torn_grace = torn_grace
         if self.path.is_dir():
             raise IsADirectoryError(f"{self.path} is a directory; give a file path such as {self.path / 'data.jsonl'}")
+        self._data_name = os.fspath(self.path)
         self._thread_lock = threading.Lock()
-        self._file_lock: FileLock | None = None
+        self._lock_fd = -1
+        self._data_fd = -1
+        self._data_id = (0, 0)
+        self._writable_mode = -1  # the last mode seen to allow appending
+        self._end = -1  # the size the data file had after our last append (-1: unknown)
+        self._loop_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBatches] = weakref.WeakKeyDictionary()
+        _OPEN_FILES.add(self)
 
     @property
     def lock_path(self) -> Path:
@@ -108,37 +214,48 @@ class JsonlFile:
         return self.path.with_name(self.path.name + ".torn")
 
     def check_destination(self) -> None:
-        """Fail now, with the fix, if records could not be appended here later
-        (a missing or read-only folder, a path under ``/proc``, a read-only file)."""
+        """Fail now, with the fix, if this file could be neither read nor appended to
+        (a missing or read-only folder, a path under ``/proc``, a symbolic link, a file
+        without read permission). An existing file that is only read-only is accepted,
+        so that it can still be read (``stats``, exports); appending to it then fails."""
         parent = self.path.parent
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(f"{parent} is not a folder; choose a path inside a folder")
+        for link, what in ((self.path, "records"), (self.lock_path, "lock files")):
+            if link.is_symlink():
+                raise _link_error(link, what)
+        existing = self._existing_file_mode()
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o666))
+            with self._thread_lock:
+                self._lock_descriptor()
         except OSError as exc:
+            if existing is not None:
+                return  # readable: appending fails later, naming this error
             raise PermissionError(
                 f"cannot write beside {self.path} (creating {self.lock_path.name} failed: {exc.strerror or exc}); choose a writable folder"
             ) from exc
-        self._check_file()
 
-    def _check_file(self) -> None:
-        if self.path.is_dir():
-            raise IsADirectoryError(f"{self.path} is a directory; give a file path")
-        if self.path.exists():
-            mode = self.path.stat().st_mode
-            if not stat.S_ISREG(mode):
-                raise PermissionError(f"{self.path} is not a regular file; choose a file path")
-            if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-                raise PermissionError(f"{self.path} is read-only; make it writable (chmod u+w) or choose another path")
+    def _existing_file_mode(self) -> int | None:
+        try:
+            mode = os.stat(self.path).st_mode
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISREG(mode):
+            raise NotARegularFileError(f"{self.path} is not a regular file; choose a file path")
+        if not mode & _READABLE:  # read-only files are fine to read; unreadable ones are of no use
+            raise PermissionError(_mode_problem(self.path, mode))
+        return mode
+
+    # -- appending ----------------------------------------------------------------------
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one record as one line."""
-        self.append_many([record])
+        self.append_bytes(to_json_line(record))
 
     async def aappend(self, record: dict[str, Any]) -> None:
-        """:meth:`append` in a worker thread, so waiting for the lock never blocks the event loop."""
-        await asyncio.get_running_loop().run_in_executor(None, self.append, record)
+        """:meth:`append` without blocking the event loop (see :meth:`aappend_bytes`)."""
+        await self.aappend_bytes(to_json_line(record))
 
     def append_many(self, records: Iterable[dict[str, Any]]) -> int:
         """Append records; all lines are serialised first, so a bad one writes nothing."""
@@ -147,26 +264,62 @@ class JsonlFile:
             return 0
         return self.append_bytes(payload)
 
+    async def aappend_bytes(self, payload: bytes) -> int:
+        """:meth:`append_bytes` without blocking the event loop: the lines join the next
+        batch a worker thread appends for this loop (one lock acquisition, one ``write``).
+        If the batch fails, every caller in it gets the error and none of its lines is kept."""
+        loop = asyncio.get_running_loop()
+        batches = self._loop_batches.get(loop)
+        if batches is None:
+            batches = self._loop_batches[loop] = _LoopBatches(self.append_bytes, loop)
+        return await batches.append(payload)
+
     def append_bytes(self, payload: bytes) -> int:
-        """Append already serialised whole lines (each ending in ``"\\n"``)."""
-        self._check_file()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Append already serialised whole lines (each ending in ``"\\n"``).
+
+        Raises :class:`LockTimeoutError` when the lock stays taken for ``lock_timeout``,
+        and :class:`OSError` naming the fix when the file cannot be written (a failed
+        write leaves the file as it was).
+        """
+        if not payload:
+            return 0
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout("another thread of this process")
         try:
-            if self._file_lock is None:
-                self._file_lock = FileLock(str(self.lock_path), timeout=self.lock_timeout)
+            lock_fd = self._lock_process()
             try:
-                self._file_lock.acquire()
-            except Timeout:
-                raise self._timeout("another process") from None
-            try:
-                self._write_locked(payload)
+                self._write_locked(*self._data_descriptor(self._check_data_path()), payload)
             finally:
-                self._file_lock.release()
+                unlock_descriptor(lock_fd)
         finally:
             self._thread_lock.release()
         return payload.count(b"\n")
+
+    def close(self) -> None:
+        """Close the descriptors kept between appends (a later append reopens them)."""
+        with self._thread_lock:
+            self._forget_descriptors(close=True)
+
+    def __del__(self) -> None:
+        if hasattr(self, "_data_fd"):
+            self._forget_descriptors(close=True)
+
+    def _reset_in_forked_child(self) -> None:
+        """Run in a forked child, before anything else: the inherited descriptors share the
+        parent's lock (so they would not exclude it, and would keep it held should the parent
+        die mid-append), and another thread may have held the thread lock at the fork."""
+        self._forget_descriptors(close=True)
+        self._thread_lock = threading.Lock()
+        self._loop_batches = weakref.WeakKeyDictionary()
+
+    def _forget_descriptors(self, *, close: bool) -> None:
+        for fd in (self._lock_fd, self._data_fd):
+            if close and fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._lock_fd = self._data_fd = -1
 
     def _timeout(self, holder: str) -> LockTimeoutError:
         return LockTimeoutError(
@@ -174,18 +327,113 @@ class JsonlFile:
             f"writing to {self.path.name}; wait for it, or pass a larger lock_timeout"
         )
 
-    def _write_locked(self, payload: bytes) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+    # -- descriptors (called under the thread lock) -------------------------------------
+
+    def _lock_descriptor(self) -> int:
+        if self._lock_fd < 0:
+            try:
+                self._lock_fd = _open_creating_folders(self.lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW)
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    raise _link_error(self.lock_path, "lock files") from None
+                raise type(exc)(
+                    exc.errno,
+                    f"cannot create the lock file {self.lock_path} ({exc.strerror}); appends to {self.path.name} "
+                    f"need it: make {self.lock_path.parent} writable or choose a writable folder",
+                ) from None
+        return self._lock_fd
+
+    def _lock_process(self) -> int:
+        """Take the OS lock; the lock file must still be the one at its path (a cleanup job
+        that deleted it would otherwise leave us locking a file nobody else sees)."""
+        while True:
+            fd = self._lock_descriptor()
+            if not lock_descriptor(fd, blocking=False):
+                self._wait_for_lock(fd)
+            if os.fstat(fd).st_nlink:
+                return fd
+            unlock_descriptor(fd)
+            self._forget_descriptors(close=True)
+
+    def _wait_for_lock(self, fd: int) -> None:
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.00002
+        while True:
+            time.sleep(delay)
+            if lock_descriptor(fd, blocking=False):
+                return
+            if time.monotonic() > deadline:
+                raise self._timeout("another process")
+            delay = min(delay * 2, 0.002)
+
+    def _check_data_path(self) -> os.stat_result | None:
+        """The data file as found at its path (``None``: missing), refused when it is a
+        link, not a regular file, or not writable."""
         try:
+            found = os.lstat(self._data_name)
+        except FileNotFoundError:
+            return None
+        if found.st_mode != self._writable_mode:
+            if stat.S_ISLNK(found.st_mode):
+                raise _link_error(self.path, "records")
+            if not stat.S_ISREG(found.st_mode):
+                raise NotARegularFileError(f"{self.path} is not a regular file; choose a file path")
+            problem = _mode_problem(self.path, found.st_mode)
+            if problem is not None:
+                raise PermissionError(problem)
+            self._writable_mode = found.st_mode
+        return found
+
+    def _data_descriptor(self, found: os.stat_result | None) -> tuple[int, int]:
+        """The open data file and its size, reopened when the file at the path is not the
+        one we hold (rotated, replaced or deleted)."""
+        if self._data_fd >= 0 and found is not None and (found.st_dev, found.st_ino) == self._data_id:
+            return self._data_fd, found.st_size
+        if self._data_fd >= 0:
+            os.close(self._data_fd)
+            self._data_fd = -1
+        fd = self._open_data()
+        opened = os.fstat(fd)
+        self._data_fd, self._data_id, self._end = fd, (opened.st_dev, opened.st_ino), -1
+        return fd, opened.st_size
+
+    def _open_data(self) -> int:
+        try:
+            return _open_creating_folders(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _NOFOLLOW)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise _link_error(self.path, "records") from None
+            fix = _WRITE_FIXES.get(exc.errno or 0, "choose a writable path")
+            raise type(exc)(exc.errno, f"cannot open {self.path} for appending ({exc.strerror}); {fix}") from None
+
+    # -- writing (under both locks) -----------------------------------------------------
+
+    def _write_locked(self, fd: int, size: int, payload: bytes) -> None:
+        if size and size != self._end and os.pread(fd, 1, size - 1) != b"\n":  # at _end, the file ends with our newline
             self._settle_tail(fd)
-            view = memoryview(payload)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            size = os.fstat(fd).st_size
+        written, self._end = 0, -1
+        try:
+            while written < len(payload):
+                written += os.write(fd, payload[written:] if written else payload)
             if self.fsync:
                 os.fsync(fd)
-        finally:
-            os.close(fd)
+            if payload.endswith(b"\n"):
+                self._end = size + written
+        except OSError as exc:
+            self._cut_back(fd, size, written)
+            fix = _WRITE_FIXES.get(exc.errno or 0, "check the disk, then write again")
+            raise type(exc)(
+                exc.errno, f"could not append to {self.path} ({exc.strerror}); the file is left as it was before this write: {fix}"
+            ) from exc
+
+    def _cut_back(self, fd: int, size: int, written: int) -> None:
+        """Remove the part of a failed write that reached the file, when it is provably ours."""
+        try:
+            if written and os.fstat(fd).st_size == size + written:
+                os.ftruncate(fd, size)
+        except OSError:
+            pass  # the next append finds an unfinished line and settles it
 
     # -- the unfinished last line -------------------------------------------------------
 
@@ -208,34 +456,35 @@ class JsonlFile:
             if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
                 return
             start = self._tail_start(fd, size)
-            tail = os.pread(fd, size - start, start)
-            if _is_json(tail):
+            if size - start <= DEFAULT_MAX_LINE_BYTES and _is_json(os.pread(fd, size - start, start)):
                 os.write(fd, b"\n")  # a complete record that only lacks its newline
                 return
             now = time.monotonic()
             if size != last_size:
                 last_size, stable_since = size, now  # someone is still writing this line
             elif now - stable_since >= self.torn_grace:
-                self._move_torn(fd, start, tail, size)
+                self._move_torn(fd, start, size)
                 return
             if now > deadline:
                 raise self._timeout("a writer that does not use the lock")
             time.sleep(0.005)
 
-    def _move_torn(self, fd: int, start: int, tail: bytes, size: int) -> None:
+    def _move_torn(self, fd: int, start: int, size: int) -> None:
         sidecar = open_sidecar(self.torn_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
-            os.write(sidecar, tail + b"\n")
+            for offset in range(start, size, 16 * _TAIL_CHUNK):
+                os.write(sidecar, os.pread(fd, min(16 * _TAIL_CHUNK, size - offset), offset))
+            os.write(sidecar, b"\n")
         finally:
             os.close(sidecar)
         if os.fstat(fd).st_size != size:
             return  # it moved after all: keep every byte, the next append looks again
         os.ftruncate(fd, start)
         warnings.warn(
-            f"{self.path}: moved an unfinished last line ({len(tail)} bytes, left by a writer "
+            f"{self.path}: moved an unfinished last line ({size - start} bytes, left by a writer "
             f"that stopped mid-line) to {self.torn_path.name} before appending",
             CorruptLineWarning,
-            stacklevel=6,
+            stacklevel=5,
         )
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -311,6 +560,51 @@ class AtomicWriter:
         self.tmp.unlink(missing_ok=True)
 
 
+class _LoopBatches:
+    """Lines awaited by the tasks of one event loop, appended in batches: whatever was
+    queued while the previous batch was written (in a worker thread) goes in the next one,
+    and one loop callback wakes every task of a batch."""
+
+    def __init__(self, append: Callable[[bytes], int], loop: asyncio.AbstractEventLoop) -> None:
+        self._append = append
+        self._loop = loop
+        self._queue: list[tuple[bytes, asyncio.Future[int]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def append(self, payload: bytes) -> int:
+        future: asyncio.Future[int] = self._loop.create_future()
+        self._queue.append((payload, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = self._loop.create_task(self._drain())
+        return await future
+
+    def _next_batch(self) -> list[tuple[bytes, asyncio.Future[int]]]:
+        size, cut = 0, 0
+        while cut < len(self._queue) and (cut == 0 or size + len(self._queue[cut][0]) <= _BATCH_BYTES):
+            size += len(self._queue[cut][0])
+            cut += 1
+        batch, self._queue = self._queue[:cut], self._queue[cut:]
+        return batch
+
+    async def _drain(self) -> None:
+        while batch := self._next_batch():
+            try:
+                await self._loop.run_in_executor(None, self._append, b"".join(payload for payload, _ in batch))
+            except asyncio.CancelledError:  # the loop is closing: nobody is left to wait
+                for _, future in batch + self._queue:
+                    future.cancel()
+                self._queue = []
+                raise
+            except BaseException as exc:  # every line of the batch was left unwritten
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for payload, future in batch:
+                    if not future.done():
+                        future.set_result(payload.count(b"\n"))
+
+
 class BackgroundWriter:
     """Runs writes in one worker thread, in order, for callbacks that fire on an event
     loop (where waiting for a file lock would stall every other task)."""
@@ -356,21 +650,63 @@ def _is_json(line: bytes) -> bool:
         return False
 
 
-def iter_jsonl_lines(path: str | os.PathLike[str], *, skipped: list[str] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+def open_for_reading(path: Path) -> IO[bytes]:
+    """Open a JSONL file to read it; a missing path, a folder, a device or FIFO (which
+    could block or never end), and a file we may not read are refused with the fix."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK)  # opening a FIFO must not wait for a writer
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} does not exist; check the path (records are written there by a TrainingCollector)") from None
+    except PermissionError:
+        raise PermissionError(f"cannot read {path}: no read permission; make it readable (chmod u+r {path})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(f"{path} is a directory, not a JSONL file")
+        raise NotARegularFileError(f"{path} is not a regular file (a device, FIFO or socket); give the path of a JSONL file")
+    if _NONBLOCK:
+        os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def _bounded_lines(handle: IO[bytes], max_line_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """``(number, line)``; ``None`` for a line longer than ``max_line_bytes``, which is
+    read past in chunks so that it never sits in memory whole."""
+    number = 0
+    while True:
+        raw = handle.readline(max_line_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(_BATCH_BYTES)
+            yield number, None
+        else:
+            yield number, raw
+
+
+def iter_jsonl_lines(
+    path: str | os.PathLike[str],
+    *,
+    skipped: list[str] | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line_number, object)`` for each JSON object line of a file.
 
-    Raises :class:`FileNotFoundError` for a missing file. Unreadable lines (bad JSON,
-    nesting too deep, not an object, bad UTF-8) are skipped with a
-    :class:`CorruptLineWarning` naming ``file:line``, also appended to ``skipped``.
+    Raises :class:`FileNotFoundError` for a missing file, :class:`NotARegularFileError`
+    for a device or FIFO. Unreadable lines (bad JSON, nesting too deep, not an object, bad
+    UTF-8, longer than ``max_line_bytes``) are skipped with a :class:`CorruptLineWarning`
+    naming ``file:line``, also appended to ``skipped``; reading goes on after them.
     A UTF-8 byte-order mark at the start of the file is ignored.
     """
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a directory, not a JSONL file")
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist; check the path (records are written there by a TrainingCollector)")
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+    with open_for_reading(path) as handle:
+        for number, raw in _bounded_lines(handle, max_line_bytes):
+            if raw is None:
+                skip_line(path, number, f"a line longer than max_line_bytes={max_line_bytes}", skipped)
+                continue
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
             if not raw.strip():
@@ -397,16 +733,19 @@ def skip_line(path: Path | str, number: int | None, reason: str, skipped: list[s
         skipped.append(message)
 
 
-def read_jsonl(path: str | os.PathLike[str], *, skipped: list[int] | None = None) -> Iterator[dict[str, Any]]:
+def read_jsonl(
+    path: str | os.PathLike[str], *, skipped: list[int] | None = None, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> Iterator[dict[str, Any]]:
     """Yield the JSON objects of a JSONL file; a missing file yields nothing.
 
-    Corrupt lines are skipped with a :class:`CorruptLineWarning` naming ``file:line``;
-    their numbers are appended to ``skipped`` when given.
+    Corrupt (or longer than ``max_line_bytes``) lines are skipped with a
+    :class:`CorruptLineWarning` naming ``file:line``; their numbers are appended to
+    ``skipped`` when given.
     """
     if not Path(path).exists():
         return
     messages: list[str] = []
-    for _, value in iter_jsonl_lines(path, skipped=messages):
+    for _, value in iter_jsonl_lines(path, skipped=messages, max_line_bytes=max_line_bytes):
         yield value
     if skipped is not None:
         skipped.extend(_line_of(m) for m in messages)

@@ -9,12 +9,14 @@ fit (a wrong type, a NaN score, a message without a role) is refused with the fi
 from __future__ import annotations
 
 import json
-import uuid
+import math
+import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -27,6 +29,7 @@ __all__ = [
     "normalize_record",
     "redact_texts",
     "to_json_line",
+    "make_record_line",
     "Redactor",
 ]
 
@@ -52,6 +55,9 @@ Score = Annotated[float, Field(allow_inf_nan=False)]
 
 class RecordError(ValueError):
     """A record is missing a field or holds a value that cannot be stored."""
+
+
+_EMPTY_INTENT = "intent must name the requirement (e.g. the Intent class name 'PoliteDecline'), not an empty string"
 
 
 class _Model(BaseModel):
@@ -108,6 +114,13 @@ class CorrectionRecord(_Model):
     tags: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("intent")
+    @classmethod
+    def _intent_is_named(cls, intent: str) -> str:
+        if not intent.strip():
+            raise ValueError(_EMPTY_INTENT)
+        return intent
+
     @model_validator(mode="after")
     def _one_attempt_from_semantix_fields(self) -> CorrectionRecord:
         if not self.rejected_attempts and self.rejected_output is not None:
@@ -157,6 +170,90 @@ def redact_texts(value: Any, redact: Redactor, key: str | None = None) -> Any:
     return value
 
 
+def _new_id() -> str:
+    """A random (version 4) UUID as 32 hex digits, without building a ``uuid.UUID``."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    return raw.hex()
+
+
+_NOT_PLAIN = object()
+
+
+def _plain_score(value: Any) -> Any:
+    """A score as the schema stores it, or ``_NOT_PLAIN`` when only the model can judge it."""
+    if value is None:
+        return None
+    if type(value) is float:
+        return value if math.isfinite(value) else _NOT_PLAIN
+    if type(value) is int:
+        return float(value)
+    return _NOT_PLAIN
+
+
+def _plain_record(
+    intent: Any,
+    intent_description: Any,
+    rejected_output: Any,
+    rejected_score: Any,
+    rejected_reason: Any,
+    accepted_output: Any,
+    accepted_score: Any,
+    feedback: Any,
+    attempts: Any,
+) -> dict[str, Any] | None:
+    """The record of semantix-ai's fields when every value is plain (exact ``str`` texts,
+    finite ``float`` or ``int`` scores, a positive ``int``), built without the model but
+    equal to what it builds; ``None`` when anything needs the model's checks and messages."""
+    texts_plain = type(intent) is str and type(intent_description) is str and type(rejected_output) is str and type(accepted_output) is str
+    if not texts_plain or not intent.strip() or type(attempts) is not int or attempts < 1:
+        return None
+    if not (rejected_reason is None or type(rejected_reason) is str) or not (feedback is None or type(feedback) is str):
+        return None
+    rejected, accepted = _plain_score(rejected_score), _plain_score(accepted_score)
+    if rejected is _NOT_PLAIN or accepted is _NOT_PLAIN:
+        return None
+    attempt = {
+        "output": rejected_output,
+        "attempt": attempts - 1,
+        "score": rejected,
+        "reason": rejected_reason,
+        "feedback": feedback,
+        "threshold": None,
+        "logprobs": None,
+    }
+    return {  # CorrectionRecord's fields, in its order
+        "intent": intent,
+        "intent_description": intent_description,
+        "rejected_output": rejected_output,
+        "rejected_score": rejected,
+        "rejected_reason": rejected_reason,
+        "accepted_output": accepted_output,
+        "accepted_score": accepted,
+        "feedback": feedback,
+        "attempts": attempts,
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "schema_version": SCHEMA_VERSION,
+        "id": _new_id(),
+        "run_id": None,
+        "prompt_messages": None,
+        "rejected_attempts": [attempt],
+        "accepted_logprobs": None,
+        "threshold": None,
+        "judge": None,
+        "model": None,
+        "tags": [],
+        "metadata": {},
+    }
+
+
+def _tag_list(tags: Any) -> list[Any]:
+    if isinstance(tags, (str, bytes)):
+        raise RecordError(f"tags must be a list of strings, got the string {tags!r}; for one tag pass tags=[{tags!r}]")
+    return list(tags or [])
+
+
 def make_record(
     *,
     intent: str,
@@ -174,6 +271,8 @@ def make_record(
     """Build and check a record; raises :class:`RecordError` naming the bad field.
 
     Unknown keyword fields go to ``metadata``. ``redact`` is applied to every text.
+    ``intent`` must be a non-empty name; ``tags`` must be a list of strings (a bare
+    string is refused rather than split into letters).
 
     Example:
         .. code-block:: python
@@ -183,6 +282,21 @@ def make_record(
                                  accepted_output="No, thank you.", accepted_score=0.9,
                                  feedback="Be polite.", attempts=2)
     """
+    semantix = (
+        intent,
+        intent_description,
+        rejected_output,
+        rejected_score,
+        rejected_reason,
+        accepted_output,
+        accepted_score,
+        feedback,
+        attempts,
+    )
+    if redact is None and not extra:
+        plain = _plain_record(*semantix)
+        if plain is not None:
+            return plain
     fields = set(CorrectionRecord.model_fields)
     known = {k: extra.pop(k) for k in list(extra) if k in fields}
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
@@ -190,7 +304,7 @@ def make_record(
     data: dict[str, Any] = {
         **known,
         "schema_version": SCHEMA_VERSION,
-        "id": known.get("id") or uuid.uuid4().hex,
+        "id": known.get("id") or _new_id(),
         "intent": intent,
         "intent_description": intent_description,
         "rejected_output": rejected_output,
@@ -201,7 +315,7 @@ def make_record(
         "feedback": feedback,
         "attempts": attempts,
         "timestamp": known.get("timestamp") or datetime.now(timezone.utc).isoformat(),
-        "tags": list(known.get("tags") or []),
+        "tags": _tag_list(known.get("tags")),
         "metadata": {**(known.get("metadata") or {}), **extra},
     }
     if not data.get("rejected_attempts"):
@@ -218,11 +332,43 @@ def make_record(
     return _validated(data)
 
 
-def to_json_line(record: Mapping[str, Any]) -> bytes:
-    """One UTF-8 JSON line; raises :class:`RecordError` for values JSON or UTF-8 cannot hold."""
+_SEMANTIX_ARGUMENTS = frozenset(SEMANTIX_FIELDS) - {"timestamp"}
+
+
+def make_record_line(*, redact: Redactor | None = None, **fields: Any) -> tuple[dict[str, Any], bytes]:
+    """:func:`make_record` and its JSON line, serialised once (what ``TrainingCollector.record``
+    writes); a record of plain values skips the scan for NaN, its scores being checked."""
+    if redact is None and fields.keys() == _SEMANTIX_ARGUMENTS:
+        plain = _plain_record(**fields)
+        if plain is not None:
+            return plain, _dumps(plain)
+    record = make_record(redact=redact, **fields)
+    return record, to_json_line(record)
+
+
+#: orjson writes what the standard encoder would write; anything it would not take as is
+#: (datetimes, dataclasses, subclasses, huge ints, non-str keys) goes to the standard encoder.
+_ORJSON_OPTIONS = (
+    orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_STANDARD_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _orjson_line(record: Mapping[str, Any]) -> bytes | None:
     try:
-        text = json.dumps(record, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        return (text + "\n").encode("utf-8")
+        return orjson.dumps(record, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError
+        return None
+
+
+def _dumps(record: Mapping[str, Any]) -> bytes:
+    """The JSON line of a record whose floats are known to be finite."""
+    return _orjson_line(record) or _standard_line(record)
+
+
+def _standard_line(record: Mapping[str, Any]) -> bytes:
+    try:
+        return (_STANDARD_ENCODER.encode(record) + "\n").encode("utf-8")
     except UnicodeEncodeError as exc:
         raise RecordError(
             f"the record holds text that UTF-8 cannot store (a lone surrogate {exc.object[exc.start : exc.end]!r}"
@@ -235,9 +381,56 @@ def to_json_line(record: Mapping[str, Any]) -> bytes:
         ) from exc
 
 
+_CONTAINERS = {float, dict, list, tuple}
+
+
+def _holds_nonfinite(value: Any) -> bool:
+    """Whether NaN or infinity hides in ``value`` (which orjson took, so its types are exact)."""
+    kind = type(value)
+    if kind is float:
+        return value - value != 0.0  # NaN and infinities only
+    if kind is dict:
+        value = value.values()
+    for item in value:
+        if type(item) in _CONTAINERS and _holds_nonfinite(item):
+            return True
+    return False
+
+
+def to_json_line(record: Mapping[str, Any]) -> bytes:
+    """One UTF-8 JSON line; raises :class:`RecordError` for values JSON or UTF-8 cannot hold
+    (NaN or infinity, a lone surrogate, an object)."""
+    line = _orjson_line(record)
+    if line is not None and not _holds_nonfinite(record):
+        return line
+    return _standard_line(record)  # names what JSON cannot hold (orjson would write NaN as null)
+
+
+def _refuse_unwritable_text(record: dict[str, Any]) -> None:
+    """A stored line can hold an escaped lone surrogate (``"\\ud800"``): JSON reads it, but
+    it can be written back nowhere, so such a record is refused like any invalid one."""
+    try:
+        orjson.dumps(record)
+        return
+    except TypeError as exc:
+        if "surrogates" not in str(exc):
+            try:  # orjson refused something else first (a huge int): ask the standard encoder
+                json.dumps(record, ensure_ascii=False).encode("utf-8")
+                return
+            except UnicodeEncodeError:
+                pass
+            except (TypeError, ValueError, RecursionError):
+                return
+    raise RecordError(
+        "invalid record: a text holds a lone surrogate (an escaped \\ud800-\\udfff without its pair), which UTF-8 cannot store"
+    )
+
+
 def normalize_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Check a stored record against :class:`CorrectionRecord` and fill the fields
     semantix-ai's records lack; raises :class:`RecordError` naming what is wrong."""
     if not isinstance(raw, Mapping):
         raise RecordError(f"a record must be a JSON object, got {type(raw).__name__}")
-    return _validated(raw)
+    record = _validated(raw)
+    _refuse_unwritable_text(record)
+    return record

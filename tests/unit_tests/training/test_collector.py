@@ -279,3 +279,80 @@ def _healed_outcome():
         "accepted_attempt": 2,
         "source": "test",
     }
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,name",
+    [
+        ({"redact": "lower"}, TypeError, "redact"),
+        ({"lock_timeout": 0}, ValueError, "lock_timeout"),
+        ({"lock_timeout": -1}, ValueError, "lock_timeout"),
+        ({"lock_timeout": "5"}, ValueError, "lock_timeout"),
+        ({"lock_timeout": float("nan")}, ValueError, "lock_timeout"),
+        ({"lock_timeout": float("inf")}, ValueError, "lock_timeout"),
+        ({"max_pending_bytes": 0}, ValueError, "max_pending_bytes"),
+        ({"max_pending_bytes": 1.5}, ValueError, "max_pending_bytes"),
+        ({"max_pending_bytes": True}, ValueError, "max_pending_bytes"),
+        ({"spool": 7}, TypeError, "spool"),
+    ],
+)
+def test_constructor_refuses_bad_arguments_naming_them(tmp_path, kwargs, error, name):
+    with pytest.raises(error, match=name):
+        TrainingCollector(tmp_path / "c.jsonl", **kwargs)
+    assert not list(tmp_path.iterdir())  # nothing created for a collector that was refused
+
+
+@pytest.mark.parametrize("path,error", [(3, TypeError), (b"c.jsonl", TypeError), (None, ValueError), ("", ValueError)])
+def test_non_path_is_refused_naming_the_argument(path, error):
+    with pytest.raises(error, match="path"):
+        TrainingCollector(path)
+
+
+def test_connection_string_points_to_the_store_helpers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"open_store.*TrainingCollector\.from_store"):
+        TrainingCollector("postgresql://app:secret@db/agents")
+    assert not list(tmp_path.iterdir())  # no "postgresql:" folder made
+
+
+def test_arecord_appends_concurrent_pairs_in_batches(tmp_path, monkeypatch):
+    path = tmp_path / "c.jsonl"
+    collector = TrainingCollector(path)
+    writes = []
+    real = collector._file.append_bytes
+    monkeypatch.setattr(collector._file, "append_bytes", lambda payload: writes.append(payload.count(b"\n")) or real(payload))
+
+    async def many():
+        return await asyncio.gather(*(collector.arecord(**{**PAIR, "accepted_output": f"a{i}"}) for i in range(50)))
+
+    returned = asyncio.run(many())
+    stored = list(read_jsonl(path))
+    assert sorted(r["accepted_output"] for r in stored) == sorted(f"a{i}" for i in range(50))
+    assert [r["id"] for r in returned] == [r["id"] for r in stored]  # written in the order they were recorded
+    assert sum(writes) == 50 and len(writes) < 50  # several pairs per lock acquisition and write
+
+
+def test_arecord_failure_is_counted_spooled_or_raised(tmp_path):
+    path = tmp_path / "c.jsonl"
+    collector = TrainingCollector(path, spool=tmp_path / "spool.jsonl")
+    collector.record(**PAIR)
+    path.chmod(0o444)
+    with pytest.warns(CollectorWriteWarning, match="read-only"):
+        asyncio.run(collector.arecord(**{**PAIR, "accepted_output": "kept"}))
+    assert collector.diagnostics()["spooled"] == 1
+    assert [r["accepted_output"] for r in read_jsonl(tmp_path / "spool.jsonl")] == ["kept"]
+    strict = TrainingCollector(path)
+    with pytest.warns(CollectorWriteWarning), pytest.raises(PermissionError, match="read-only"):
+        asyncio.run(strict.arecord(**PAIR))
+    with pytest.raises(RecordError, match="tags"):
+        asyncio.run(strict.arecord(**PAIR, tags="abc"))
+
+
+def test_ahandle_outcome_writes_through_the_batches(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+
+    async def outcomes():
+        return await asyncio.gather(*(collector.ahandle_outcome({**_healed_outcome(), "session_id": f"s{i}"}) for i in range(20)))
+
+    assert all(r is not None for r in asyncio.run(outcomes()))
+    assert collector.stats()["total_pairs"] == 20 and collector.diagnostics()["healed"] == 20

@@ -1,3 +1,5 @@
+import errno
+import fcntl
 import json
 import multiprocessing
 import os
@@ -15,7 +17,8 @@ from filelock import FileLock
 from langchain_semantix import TrainingCollector
 from langchain_semantix.training import CorruptLineWarning, read_jsonl
 from langchain_semantix.training.backends import iter_records
-from langchain_semantix.training.jsonl import JsonlFile, LockTimeoutError
+from langchain_semantix.training.collector import CollectorWriteWarning
+from langchain_semantix.training.jsonl import DEFAULT_MAX_LINE_BYTES, JsonlFile, LockTimeoutError, NotARegularFileError
 from tests.unit_tests.training._data import BAD_LINES, PAIR, rec, write
 
 
@@ -205,3 +208,179 @@ def test_sigkilled_writer_leaves_readable_file(tmp_path):
         warnings.simplefilter("error")  # every line is whole now
         records = list(read_jsonl(path))
     assert len(records) == len(complete) + 1 and records[-1]["intent"] == "Polite"
+
+
+def test_escaped_lone_surrogate_is_skipped_with_file_and_line(tmp_path):
+    bad = json.dumps(rec(1)).replace('"good 1"', '"\\udc80"')
+    src = write(tmp_path / "c.jsonl", [rec(0), bad, rec(2)])
+    skipped: list[str] = []
+    with pytest.warns(CorruptLineWarning, match=r"c\.jsonl:2: skipped .*surrogate"):
+        records = list(iter_records(src, skipped=skipped))
+    assert [r["accepted_output"] for r in records] == ["good 0", "good 2"] and len(skipped) == 1
+
+
+def test_over_long_line_is_skipped_and_counted_and_reading_goes_on(tmp_path):
+    src = write(tmp_path / "c.jsonl", [rec(0), json.dumps({**rec(1), "pad": "x" * 5000}), rec(2)])
+    skipped: list[str] = []
+    with pytest.warns(CorruptLineWarning, match=r":2: skipped a line longer than max_line_bytes=1000"):
+        records = list(iter_records(src, skipped=skipped, max_line_bytes=1000))
+    assert [r["accepted_output"] for r in records] == ["good 0", "good 2"] and len(skipped) == 1
+    assert len(list(iter_records(src))) == 3 and DEFAULT_MAX_LINE_BYTES == 64 * 1024 * 1024
+    lines: list[int] = []
+    with pytest.warns(CorruptLineWarning):
+        assert len(list(read_jsonl(src, skipped=lines, max_line_bytes=1000))) == 2
+    assert lines == [2]
+
+
+def test_devices_and_fifos_are_refused_not_read_forever(tmp_path):
+    with pytest.raises(NotARegularFileError, match="not a regular file"):
+        list(iter_records("/dev/zero"))
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFileError, match="pipe.jsonl is not a regular file"):
+        list(iter_records(fifo))  # opening a FIFO for reading would wait for a writer
+
+
+def test_failed_write_is_cut_back_to_the_previous_size(tmp_path, monkeypatch):
+    path = tmp_path / "c.jsonl"
+    collector = TrainingCollector(path, spool=tmp_path / "spool.jsonl")
+    collector.record(**PAIR)
+    before = path.read_bytes()
+    real_write, data_inode = os.write, path.stat().st_ino
+
+    def disk_fills_mid_write(fd, data):
+        if os.fstat(fd).st_ino != data_inode:
+            return real_write(fd, data)
+        if os.fstat(fd).st_size == len(before):
+            return real_write(fd, bytes(data)[:100])  # the first part reaches the disk ...
+        raise OSError(errno.ENOSPC, "No space left on device")  # ... then the disk is full
+
+    monkeypatch.setattr(os, "write", disk_fills_mid_write)
+    with pytest.warns(CollectorWriteWarning, match="No space left on device.*free disk space"):
+        collector.record(**{**PAIR, "accepted_output": "spooled"})
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # no half record left behind
+    diagnostics = collector.diagnostics()
+    assert diagnostics["write_errors"] == 1 and diagnostics["spooled"] == 1
+    assert [r["accepted_output"] for r in read_jsonl(tmp_path / "spool.jsonl")] == ["spooled"]
+
+
+def test_failed_write_raises_with_on_error_raise(tmp_path, monkeypatch):
+    path = tmp_path / "c.jsonl"
+    collector = TrainingCollector(path, on_error="raise")
+    collector.record(**PAIR)
+    before = path.read_bytes()
+    real_write = os.write
+
+    def half_then_full(fd, data):
+        if os.fstat(fd).st_size > len(before):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, bytes(data)[:50])
+
+    monkeypatch.setattr(os, "write", half_then_full)
+    with pytest.raises(OSError, match="left as it was") as failure:
+        collector.record(**PAIR)
+    monkeypatch.undo()
+    assert failure.value.errno == errno.ENOSPC and path.read_bytes() == before
+
+
+@pytest.mark.parametrize("linked", ["c.jsonl", "c.jsonl.lock"])
+def test_symlinked_data_or_lock_file_is_refused_at_construction(tmp_path, linked):
+    target = tmp_path / "elsewhere"
+    target.write_text("")
+    (tmp_path / linked).symlink_to(target)
+    with pytest.raises(
+        PermissionError, match=rf"{linked} is a symbolic link \(to {target}\).*pass the real path {target}, or remove the link"
+    ):
+        TrainingCollector(tmp_path / "c.jsonl")
+    assert target.read_text() == ""
+
+
+def test_symlink_planted_after_construction_is_refused_at_write(tmp_path):
+    path = tmp_path / "c.jsonl"
+    collector = TrainingCollector(path, on_error="raise")
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    path.symlink_to(victim)
+    with pytest.raises(PermissionError, match="symbolic link"):
+        collector.record(**PAIR)
+    assert victim.read_text() == "keep"
+
+
+def test_lock_file_that_cannot_be_created_fails_at_once_with_the_os_error(tmp_path):
+    with pytest.raises(OSError, match=r"cannot create the lock file /proc/x\.jsonl\.lock .*writable") as failure:
+        JsonlFile("/proc/x.jsonl", lock_timeout=60).append(rec(0))
+    assert not isinstance(failure.value, LockTimeoutError)
+
+
+def test_mode_000_file_names_the_missing_read_permission(tmp_path):
+    path = write(tmp_path / "c.jsonl", [rec(0)])
+    path.chmod(0o000)
+    with pytest.raises(PermissionError, match=r"no read or write permission \(mode 0000\).*chmod u\+rw") as failure:
+        TrainingCollector(path)
+    assert "read-only" not in str(failure.value)
+
+
+def test_read_only_file_can_be_read_and_refuses_only_writes(tmp_path):
+    path = write(tmp_path / "c.jsonl", [rec(0)])
+    path.chmod(0o444)
+    collector = TrainingCollector(path, on_error="raise")
+    assert collector.stats() == {"total_pairs": 1, "intents": {"Polite": 1}}
+    with pytest.raises(PermissionError, match=r"read-only \(mode 0444\).*chmod u\+w"):
+        collector.record(**PAIR)
+    assert len(path.read_text().splitlines()) == 1
+
+
+def test_deleted_lock_file_is_replaced_not_locked_alone(tmp_path):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path, lock_timeout=0.3)
+    appender.append(rec(0))
+    (tmp_path / "c.jsonl.lock").unlink()  # e.g. a cleanup job
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(path) + ".lock", ready, release))
+    holder.start()
+    try:
+        assert ready.wait(60)
+        with pytest.raises(LockTimeoutError):
+            appender.append(rec(1))  # the lock at the path is held: waiting on the deleted one would be wrong
+    finally:
+        release.set()
+        holder.join(60)
+    appender.append(rec(2))
+    assert [r["accepted_output"] for r in read_jsonl(path)] == ["good 0", "good 2"]
+
+
+def test_replaced_data_file_gets_the_next_records(tmp_path):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path)
+    appender.append(rec(0))
+    path.rename(tmp_path / "c.1.jsonl")  # rotated away
+    appender.append(rec(1))
+    assert [r["accepted_output"] for r in read_jsonl(path)] == ["good 1"]
+    assert [r["accepted_output"] for r in read_jsonl(tmp_path / "c.1.jsonl")] == ["good 0"]
+
+
+def _append_in_child(path: str, appender: JsonlFile, out) -> None:
+    try:
+        appender.append(rec(1))
+        out.put("appended while the parent held the lock")
+    except LockTimeoutError:
+        out.put("waited")
+
+
+def test_forked_child_takes_its_own_lock(tmp_path):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path, lock_timeout=0.3)
+    appender.append(rec(0))  # opens the descriptors the child inherits
+    fcntl.flock(appender._lock_fd, fcntl.LOCK_EX)  # the parent is mid-append
+    try:
+        ctx = multiprocessing.get_context("fork")
+        out = ctx.Queue()
+        child = ctx.Process(target=_append_in_child, args=(str(path), appender, out))
+        child.start()
+        assert out.get(timeout=60) == "waited"
+        child.join(60)
+    finally:
+        fcntl.flock(appender._lock_fd, fcntl.LOCK_UN)
+    assert len(list(read_jsonl(path))) == 1
