@@ -48,6 +48,7 @@ __all__ = [
     "run_attempts",
     "arun_attempts",
     "check_max_attempts",
+    "check_sink",
     "call_in_config",
     "acall_in_config",
 ]
@@ -80,6 +81,16 @@ def check_max_attempts(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
     return value
+
+
+def check_sink(collector: object) -> CorrectionSink | None:
+    """``collector`` if it takes finished sessions (or is ``None``); else a ``TypeError`` with the fix."""
+    if collector is None or callable(getattr(collector, "handle_outcome", None)):
+        return cast("CorrectionSink | None", collector)
+    raise TypeError(
+        f"collector must be a TrainingCollector (or any object with handle_outcome), got {collector!r:.80}; "
+        "for a file, pass TrainingCollector(path)"
+    )
 
 
 @dataclass

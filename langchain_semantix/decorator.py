@@ -23,6 +23,7 @@ from langchain_semantix.attempts import (
     acall_in_config,
     arun_attempts,
     call_in_config,
+    check_sink,
     run_attempts,
 )
 from langchain_semantix.errors import require_text
@@ -198,11 +199,7 @@ def validate_intent(
     """
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
-    if collector is not None and not callable(getattr(collector, "handle_outcome", None)):
-        raise TypeError(
-            f"collector must be a TrainingCollector (or any object with handle_outcome), got {collector!r:.80}; "
-            "for a file, pass TrainingCollector(path)"
-        )
+    check_sink(collector)
     explicit = func if isinstance(func, type) and issubclass(func, Intent) else None
     if isinstance(func, type) and explicit is None:
         raise TypeError(f"validate_intent takes an Intent subclass (or decorates a function), got the class {func.__name__}")
