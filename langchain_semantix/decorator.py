@@ -181,7 +181,9 @@ def validate_intent(
 
     On failure the function is called again (``retries`` more times). If it declares a
     ``semantix_feedback`` parameter, retries receive the Markdown feedback there
-    (written by ``feedback_renderer`` when given). When a retry passes, the (rejected,
+    (written by ``feedback_renderer`` when given); send it to the model as
+    ``feedback_message(semantix_feedback)``, the marked feedback turn that test models
+    recognise and exporters leave out of the training prompt. When a retry passes, the (rejected,
     accepted) pair goes to ``collector`` (or the default collector). Model calls made
     inside the function inherit the run's callbacks and the session metadata, so a
     :class:`TrainingCollector` records the real prompt. Raises
@@ -190,11 +192,13 @@ def validate_intent(
     Example:
         .. code-block:: python
 
+            from langchain_semantix.feedback import feedback_message
+
             @validate_intent(retries=2, collector=collector)
             def decline(event: str, semantix_feedback: str | None = None) -> PoliteDecline:
                 messages = [("human", f"Decline this invitation: {event}")]
                 if semantix_feedback:
-                    messages.append(("human", semantix_feedback))
+                    messages.append(feedback_message(semantix_feedback))
                 return model.invoke(messages).text
     """
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
