@@ -157,10 +157,10 @@ class CorrectionSession:
     def note_sent(self, attempt: int, messages: Sequence[BaseMessage]) -> None:
         self.sent_messages[attempt] = messages_to_dicts(messages)
 
-    def corrections(self, *, keep_history: bool) -> list[AIMessage | HumanMessage]:
-        """The rejected drafts and their feedback turns to append to the prompt
-        (only the latest pair unless ``keep_history``)."""
-        failed = [a for a in self.attempts if not a["passed"]]
+    def corrections(self, *, keep_history: bool, since: int = 0) -> list[AIMessage | HumanMessage]:
+        """The rejected drafts and their feedback turns to append to the prompt (only the
+        latest pair unless ``keep_history``), of the attempts after the first ``since``."""
+        failed = [a for a in self.attempts[since:] if not a["passed"]]
         failed = failed if keep_history else failed[-1:]
         out: list[AIMessage | HumanMessage] = []
         for attempt in failed:
