@@ -145,6 +145,7 @@ def test_a_retry_that_calls_a_tool_continues_its_session_after_the_tool(tmp_path
     assert out["messages"][1].tool_calls and out["messages"][-1].content.startswith("Thank you")
     assert not any(is_feedback_message(m) for m in out["messages"])
     assert _settled(collector) == (0, 1, 0, 0)
+    assert "semantix_session" not in out  # private state
     (record,) = list(collector.records())
     assert record["rejected_output"] == "go away" and record["accepted_output"].startswith("Thank you")
     assert record["attempts"] == 2
@@ -180,6 +181,26 @@ def test_a_run_that_ends_on_the_tool_closes_the_session(tmp_path, judge):
     assert _settled(collector) == (0, 0, 1, 0)
     agent.invoke(START, config=config)  # a new run on the thread opens a new session
     assert _settled(collector) == (1, 0, 1, 0)
+
+
+def test_the_session_survives_a_human_review_of_the_tool_call(tmp_path, judge):
+    from langchain.agents.middleware import HumanInTheLoopMiddleware
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    agent = create_agent(
+        _tool_then("Thank you, but I can't make Friday."),
+        [lookup],
+        middleware=[HumanInTheLoopMiddleware(interrupt_on={"lookup": True}), IntentMiddleware(Polite, judge=judge)],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"callbacks": [collector], "configurable": {"thread_id": "t"}}
+    assert "__interrupt__" in agent.invoke(START, config=config)
+    assert _settled(collector)[3] == 1  # the session waits for the answer after the tool
+    out = agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), config=config)
+    assert out["messages"][-1].content.startswith("Thank you")
+    assert _settled(collector) == (0, 1, 0, 0)
 
 
 async def test_async_retry_that_calls_a_tool_continues_its_session(tmp_path, judge):
