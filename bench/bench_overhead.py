@@ -45,11 +45,11 @@ def per_attempt(series: Series, baseline: Series) -> tuple[float, float]:
 def _langgraph_floor(model: Any, judge: Any, requirement: str, render: Any) -> Any:
     """The least any LangGraph retry loop costs: one node per attempt that calls the model,
     judges and adds the feedback turn, with the subgraph's state schema, and nothing else."""
-    from langchain_core.messages import HumanMessage
     from langchain_core.runnables import RunnableConfig
     from langgraph.graph import END, START, MessagesState, StateGraph
     from langgraph.types import Command
 
+    from langchain_semantix.feedback import feedback_message
     from langchain_semantix.graph import RetryState, _RunState
 
     def attempt(state: dict[str, Any], config: RunnableConfig) -> Command[str]:
@@ -58,7 +58,7 @@ def _langgraph_floor(model: Any, judge: Any, requirement: str, render: Any) -> A
         n = state.get("attempts", 0) + 1 if len(state["messages"]) > 1 else 1
         update = {"messages": [draft], "attempts": n, "passed": found.passed, "history": [], "verdicts": []}
         if not found.passed:
-            update["messages"] = [draft, HumanMessage(render(draft.text, [found], n))]
+            update["messages"] = [draft, feedback_message(render(draft.text, [found], n))]
         return Command(update=update, goto=END if found.passed else "attempt")
 
     builder = StateGraph(_RunState, input_schema=MessagesState, output_schema=RetryState)
@@ -76,7 +76,7 @@ def main() -> None:
     from langchain_core.messages import HumanMessage
 
     from langchain_semantix import Intent, IntentMiddleware, create_retry_subgraph, validate_intent, with_intent_retry
-    from langchain_semantix.feedback import render_feedback
+    from langchain_semantix.feedback import feedback_message, render_feedback
     from langchain_semantix.judges.base import Judge, Verdict
     from langchain_semantix.testing import ScriptedChatModel
 
@@ -103,7 +103,7 @@ def main() -> None:
             found = judge.evaluate(text, Polite.description())
             if found.passed:
                 return text
-            prompt = [*prompt, HumanMessage(render_feedback(text, [found], n))]
+            prompt = [*prompt, feedback_message(render_feedback(text, [found], n))]
         raise RuntimeError("did not heal")
 
     floor = _langgraph_floor(model, judge, Polite.description(), render_feedback)

@@ -48,6 +48,7 @@ __all__ = [
     "run_attempts",
     "arun_attempts",
     "check_max_attempts",
+    "check_sink",
     "call_in_config",
     "acall_in_config",
 ]
@@ -80,6 +81,16 @@ def check_max_attempts(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
     return value
+
+
+def check_sink(collector: object) -> CorrectionSink | None:
+    """``collector`` if it takes finished sessions (or is ``None``); else a ``TypeError`` with the fix."""
+    if collector is None or callable(getattr(collector, "handle_outcome", None)):
+        return cast("CorrectionSink | None", collector)
+    raise TypeError(
+        f"collector must be a TrainingCollector (or any object with handle_outcome), got {collector!r:.80}; "
+        "for a file, pass TrainingCollector(path)"
+    )
 
 
 @dataclass
@@ -146,10 +157,10 @@ class CorrectionSession:
     def note_sent(self, attempt: int, messages: Sequence[BaseMessage]) -> None:
         self.sent_messages[attempt] = messages_to_dicts(messages)
 
-    def corrections(self, *, keep_history: bool) -> list[AIMessage | HumanMessage]:
-        """The rejected drafts and their feedback turns to append to the prompt
-        (only the latest pair unless ``keep_history``)."""
-        failed = [a for a in self.attempts if not a["passed"]]
+    def corrections(self, *, keep_history: bool, since: int = 0) -> list[AIMessage | HumanMessage]:
+        """The rejected drafts and their feedback turns to append to the prompt (only the
+        latest pair unless ``keep_history``), of the attempts after the first ``since``."""
+        failed = [a for a in self.attempts[since:] if not a["passed"]]
         failed = failed if keep_history else failed[-1:]
         out: list[AIMessage | HumanMessage] = []
         for attempt in failed:

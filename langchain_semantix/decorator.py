@@ -23,6 +23,7 @@ from langchain_semantix.attempts import (
     acall_in_config,
     arun_attempts,
     call_in_config,
+    check_sink,
     run_attempts,
 )
 from langchain_semantix.errors import require_text
@@ -180,7 +181,9 @@ def validate_intent(
 
     On failure the function is called again (``retries`` more times). If it declares a
     ``semantix_feedback`` parameter, retries receive the Markdown feedback there
-    (written by ``feedback_renderer`` when given). When a retry passes, the (rejected,
+    (written by ``feedback_renderer`` when given); send it to the model as
+    ``feedback_message(semantix_feedback)``, the marked feedback turn that test models
+    recognise and exporters leave out of the training prompt. When a retry passes, the (rejected,
     accepted) pair goes to ``collector`` (or the default collector). Model calls made
     inside the function inherit the run's callbacks and the session metadata, so a
     :class:`TrainingCollector` records the real prompt. Raises
@@ -189,20 +192,18 @@ def validate_intent(
     Example:
         .. code-block:: python
 
+            from langchain_semantix.feedback import feedback_message
+
             @validate_intent(retries=2, collector=collector)
             def decline(event: str, semantix_feedback: str | None = None) -> PoliteDecline:
                 messages = [("human", f"Decline this invitation: {event}")]
                 if semantix_feedback:
-                    messages.append(("human", semantix_feedback))
+                    messages.append(feedback_message(semantix_feedback))
                 return model.invoke(messages).text
     """
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be a non-negative integer, got {retries!r}")
-    if collector is not None and not callable(getattr(collector, "handle_outcome", None)):
-        raise TypeError(
-            f"collector must be a TrainingCollector (or any object with handle_outcome), got {collector!r:.80}; "
-            "for a file, pass TrainingCollector(path)"
-        )
+    check_sink(collector)
     explicit = func if isinstance(func, type) and issubclass(func, Intent) else None
     if isinstance(func, type) and explicit is None:
         raise TypeError(f"validate_intent takes an Intent subclass (or decorates a function), got the class {func.__name__}")

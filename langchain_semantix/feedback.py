@@ -129,8 +129,9 @@ def is_feedback_message(message: BaseMessage | Mapping[str, Any], *, include_unm
 
     Feedback turns are recognised by their marker (``name`` == :data:`FEEDBACK_NAME`).
     ``include_unmarked=True`` also accepts a user turn whose text *starts* with
-    :data:`FEEDBACK_TITLE`: records written before the marker existed, and feedback a
-    ``@validate_intent`` function put in a message itself.
+    :data:`FEEDBACK_TITLE` (only the default renderer writes it; the package itself no
+    longer relies on it: exporters also drop the unmarked turns whose text is feedback the
+    record lists).
     """
     if type(message) is dict or isinstance(message, Mapping):  # dict first: exporters call this per stored message
         name, role, content = message.get("name"), message.get("role"), message.get("content")

@@ -1,4 +1,4 @@
-"""The validate -> feedback -> retry subgraph for LangGraph graphs and agents."""
+"""The validate -> feedback -> retry subgraph for LangGraph graphs and agents (nodes ``generate`` and ``exhausted``)."""
 
 from __future__ import annotations
 
@@ -231,21 +231,36 @@ class _Nodes:
 
     # -- exhausted -----------------------------------------------------------------------
 
-    def exhausted(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+    def _settle(self, state: _RunState) -> tuple[CorrectionSession, dict[str, Any], dict[str, Any]]:
+        """(session, state update, outcome to report) once the attempts are spent; with
+        ``on_exhausted="interrupt"`` the person's decision settles it."""
         session = self.policy.session(state["session_id"], state["history"])
         drafts = dict.fromkeys([*state.get("correction_ids", []), _last_ai(state["messages"]).id])
         cleanup: list[Any] = [] if self.keep_history else [RemoveMessage(id=i) for i in drafts if i]
         if self.on_exhausted == "interrupt":
-            content, passed = self._review(state, session, drafts, config)
-            return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": passed, "reviewed": True, "correction_ids": []}
-        self.policy.finish(session, False, config)
+            content, outcome = self._review(state, session, drafts)
+            update = {"output": content, "passed": outcome["passed"], "reviewed": True}
+        else:
+            content = _best(state["history"])["output"] if self.on_exhausted == "best" else self.fallback_message
+            update, outcome = {"output": content, "passed": False}, {"passed": False}
+        return session, {**update, "messages": [*cleanup, AIMessage(content)], "correction_ids": []}, outcome
+
+    def exhausted(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        session, update, outcome = self._settle(state)
+        self.policy.finish(session, config=config, **outcome)
         if self.on_exhausted == "raise":
             raise session.error()
-        content = _best(state["history"])["output"] if self.on_exhausted == "best" else self.fallback_message
-        return {"messages": [*cleanup, AIMessage(content)], "output": content, "passed": False, "correction_ids": []}
+        return update
 
-    def _review(self, state: _RunState, session: CorrectionSession, drafts: Mapping[Any, None], config: RunnableConfig) -> tuple[str, bool]:
-        """Ask a person (``interrupt``); report their decision; return (answer, passed)."""
+    async def aexhausted(self, state: _RunState, config: RunnableConfig) -> dict[str, Any]:
+        session, update, outcome = self._settle(state)
+        await self.policy.afinish(session, config=config, **outcome)
+        if self.on_exhausted == "raise":
+            raise session.error()
+        return update
+
+    def _review(self, state: _RunState, session: CorrectionSession, drafts: Mapping[Any, None]) -> tuple[str, dict[str, Any]]:
+        """Ask a person (``interrupt``); return the answer and the outcome to report."""
         history = state["history"]
         best = _best(history)
         request: ReviewRequest = {
@@ -267,19 +282,16 @@ class _Nodes:
             "intents": self.policy.intent_info,
         }
         if decision == "approve":
-            self.policy.finish(session, True, config, review=review)
-            return best["output"], True
+            return best["output"], {"passed": True, "review": review}
         if decision == "reject":
-            self.policy.finish(session, False, config, review=review)
-            return text or self.fallback_message, False
+            return text or self.fallback_message, {"passed": False, "review": review}
         assert text is not None
         edit = len(history) + 1
         # The reviewed draft is listed just before the edit, so it is the pair's rejected side.
         session.attempts = [*(h for h in history if h is not best), best, _human_attempt(edit, text)]
         prompt = [m for m in state["messages"] if m.id not in drafts]
         session.sent_messages[edit] = messages_to_dicts(prompt)
-        self.policy.finish(session, True, config, accepted=edit, review=review, source="human_review")
-        return text, True
+        return text, {"passed": True, "accepted": edit, "review": review, "source": "human_review"}
 
 
 def _human_attempt(number: int, text: str) -> AttemptSummary:
@@ -311,11 +323,15 @@ def create_retry_subgraph(
     name: str = "semantix_retry",
     feedback_renderer: FeedbackRenderer | None = None,
 ) -> CompiledStateGraph:
-    """Build a compiled graph: generate -> validate -> (pass: end | fail: feedback turn -> generate).
+    """Build a compiled graph of two nodes: ``generate`` (pass: end | fail: ``generate``
+    again) and, once ``max_attempts`` are spent, ``exhausted``.
 
     Each attempt is one LangGraph step, the ``generate`` node: it calls the model,
     judges the draft and, on failure, adds the feedback turn; then the graph ends, runs
-    ``generate`` again, or runs ``exhausted`` once ``max_attempts`` are spent.
+    ``generate`` again, or runs ``exhausted`` (which applies ``on_exhausted``). There is
+    no separate ``validate`` node (earlier versions had one): use
+    ``interrupt_before=["generate"]`` to pause before each attempt, and expect one
+    ``{"generate": ...}`` entry per attempt from ``stream_mode="updates"``.
 
     Args:
         model: A chat model, or any Runnable from messages to an AIMessage or text
@@ -375,7 +391,7 @@ def create_retry_subgraph(
         retry_policy=retry_policy,
         destinations=("generate", "exhausted", END),
     )
-    builder.add_node("exhausted", nodes.exhausted)
+    builder.add_node("exhausted", _Node(nodes.exhausted, nodes.aexhausted, name="exhausted"))
     builder.add_edge(START, "generate")
     builder.add_edge("exhausted", END)
     return builder.compile(checkpointer=checkpointer, name=name)

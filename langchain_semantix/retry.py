@@ -12,7 +12,7 @@ from langchain_core.runnables.config import merge_configs, patch_config
 from pydantic import ConfigDict, PrivateAttr, field_validator
 
 from langchain_semantix._messages import to_messages
-from langchain_semantix.attempts import AttemptPolicy, CorrectionSession, arun_attempts, check_max_attempts, run_attempts
+from langchain_semantix.attempts import AttemptPolicy, CorrectionSession, arun_attempts, check_max_attempts, check_sink, run_attempts
 from langchain_semantix.errors import require_text
 from langchain_semantix.events import CorrectionSink
 from langchain_semantix.feedback import FeedbackRenderer
@@ -43,6 +43,7 @@ class IntentRetry(RunnableSerializable[Any, str]):
     thresholds: dict[str, float] | None = None
     #: Keep every rejected draft and feedback in the retry prompt (default: only the latest).
     keep_history: bool = False
+    #: A :class:`TrainingCollector` (or any :class:`CorrectionSink`) that records healed pairs.
     collector: Any = None
     feedback_renderer: FeedbackRenderer | None = None
     _policy: AttemptPolicy | None = PrivateAttr(default=None)
@@ -56,6 +57,11 @@ class IntentRetry(RunnableSerializable[Any, str]):
     @classmethod
     def _check_attempts(cls, value: int) -> int:
         return check_max_attempts(value)
+
+    @field_validator("collector")
+    @classmethod
+    def _check_collector(cls, value: Any) -> CorrectionSink | None:
+        return check_sink(value)
 
     @property
     def policy(self) -> AttemptPolicy:
@@ -76,9 +82,6 @@ class IntentRetry(RunnableSerializable[Any, str]):
         session.note_sent(n, messages)
         return messages
 
-    def _sink(self) -> CorrectionSink | None:
-        return self.collector if isinstance(self.collector, CorrectionSink) else None
-
     def _child(self, config: RunnableConfig, run_manager: Any) -> RunnableConfig:
         # A collector passed as collector= also sees the model calls (real prompt, model, run id).
         child = patch_config(config, callbacks=run_manager.get_child())
@@ -92,7 +95,7 @@ class IntentRetry(RunnableSerializable[Any, str]):
         def generate(n: int, session: CorrectionSession, model_config: RunnableConfig) -> str:
             return require_text(self.bound.invoke(self._prompt(base, n, session), model_config))
 
-        return run_attempts(self.policy, generate, self._child(config, run_manager), self._sink())[0]
+        return run_attempts(self.policy, generate, self._child(config, run_manager), self.collector)[0]
 
     async def _ainvoke(self, input: Any, run_manager: Any, config: RunnableConfig) -> str:
         base = to_messages(input)
@@ -100,7 +103,7 @@ class IntentRetry(RunnableSerializable[Any, str]):
         async def agenerate(n: int, session: CorrectionSession, model_config: RunnableConfig) -> str:
             return require_text(await self.bound.ainvoke(self._prompt(base, n, session), model_config))
 
-        return (await arun_attempts(self.policy, agenerate, self._child(config, run_manager), self._sink()))[0]
+        return (await arun_attempts(self.policy, agenerate, self._child(config, run_manager), self.collector))[0]
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> str:
         return self._call_with_config(self._invoke, input, config, run_type="chain")

@@ -119,8 +119,8 @@ def _combine(intent: type[Intent], leaves: Mapping[type[Intent], Verdict]) -> Ve
 class IntentScorer:
     """Judges outputs against a fixed list of intents; built once per driver.
 
-    The clause walk, the requirements and the thresholds are worked out once, not per
-    call. ``judge=None`` means :func:`default_judge`, loaded on first use.
+    The clause walk and the requirements are worked out once, not per call; the
+    thresholds too, until an Intent's ``threshold`` changes (e.g. ``apply_calibration``). ``judge=None`` means :func:`default_judge`, loaded on first use.
 
     Example:
         .. code-block:: python
@@ -140,21 +140,28 @@ class IntentScorer:
         self.thresholds = check_thresholds(thresholds) or None
         self.leaves = list(dict.fromkeys(leaf for intent in self.intents for leaf in leaf_intents(intent)))
         self._requirements = [leaf.description() for leaf in self.leaves]
-        self._limits: list[float] | None = None
+        # Thresholds are cached per value of the leaves' ``threshold`` attributes, so a
+        # calibration applied to an Intent after first use (apply_calibration) takes effect.
+        self._limits: tuple[tuple[float | None, ...], list[float]] | None = None
 
     @property
     def judge(self) -> Judge:
         """The judge in use (the default NLI judge when none was given)."""
         return self._judge or default_judge()
 
+    def _current_limits(self) -> list[float]:
+        key = tuple(leaf.threshold for leaf in self.leaves)
+        if self._limits is None or self._limits[0] != key:
+            self._limits = (key, [threshold_for(leaf, self.judge, self.thresholds) for leaf in self.leaves])
+        return self._limits[1]
+
     def _plan(self, outputs: Sequence[str]) -> tuple[list[tuple[str, str]], list[float]]:
-        if self._limits is None:
-            self._limits = [threshold_for(leaf, self.judge, self.thresholds) for leaf in self.leaves]
+        limits = self._current_limits()
         if isinstance(outputs, (str, bytes)):
             raise TypeError(f"outputs must be a list of texts; to judge one text pass [text], got {outputs!r:.80}")
         texts = [check_text(output) for output in outputs]
         pairs = [(text, requirement) for text in texts for requirement in self._requirements]
-        return pairs, self._limits * len(texts)
+        return pairs, limits * len(texts)
 
     def _assemble(self, count: int, verdicts: Sequence[Verdict], limits: Sequence[float]) -> list[list[Verdict]]:
         width = len(self.leaves)

@@ -82,15 +82,23 @@ class KeywordJudge(Judge):
 
 
 def user_prompt(messages: Sequence[BaseMessage]) -> str:
-    """The last human message that is not judge feedback (the real request)."""
+    """The last human message that is not a feedback turn (the real request).
+
+    Feedback turns are recognised by their marker only (see
+    :func:`~langchain_semantix.feedback.feedback_message`), whatever renderer wrote them.
+    """
     for message in reversed(messages):
-        if message.type == "human" and not is_feedback_message(message, include_unmarked=True):
+        if message.type == "human" and not is_feedback_message(message):
             return message.text
     return ""
 
 
 class ScriptedChatModel(BaseChatModel):
-    """A chat model that answers ``draft`` until it sees judge feedback, then ``revision``.
+    """A chat model that answers ``draft`` until it sees a feedback turn, then ``revision``.
+
+    A feedback turn is a message marked by
+    :func:`~langchain_semantix.feedback.feedback_message` (every driver marks its own; a
+    ``@validate_intent`` function should wrap ``semantix_feedback`` in it too).
 
     Either may be a string or a function of the user's request. Every call's messages
     are kept in :attr:`calls`, so tests can assert what the model received.
@@ -118,7 +126,7 @@ class ScriptedChatModel(BaseChatModel):
         return {"model_name": self.model_name}
 
     def _reply(self, messages: list[BaseMessage]) -> str:
-        saw_feedback = any(is_feedback_message(m, include_unmarked=True) for m in messages)
+        saw_feedback = any(is_feedback_message(m) for m in messages)
         reply = self.revision if saw_feedback and self.revision is not None else self.draft
         return reply(user_prompt(messages)) if callable(reply) else str(reply)
 

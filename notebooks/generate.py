@@ -155,8 +155,9 @@ SUBGRAPH = [
         """
 # 02 · The retry subgraph in a graph and an agent
 
-`create_retry_subgraph` builds a LangGraph graph, generate → validate → (pass: end | fail:
-feedback → generate), over a `MessagesState`. This notebook puts it inside a parent graph with a
+`create_retry_subgraph` builds a LangGraph graph over a `MessagesState` with two nodes: `generate`
+runs one whole attempt per step (model call, judge, and on failure the feedback turn), then ends,
+runs `generate` again, or runs `exhausted` once `max_attempts` are spent. This notebook puts it inside a parent graph with a
 checkpointer, streams its attempt events, sends an exhausted run to a person for review
 (`interrupt` + `Command(resume=...)`), and then guards a `create_agent` agent with
 `IntentMiddleware`.

@@ -94,13 +94,19 @@ _MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
 def original_prompt(record: dict[str, Any], *, add_requirement: bool = True) -> Messages:
     """The real input of a record: its prompt messages without the correction turns
     (rejected draft + feedback). With no recorded prompt: semantix-ai's system
-    requirement and generic user turn."""
+    requirement and generic user turn.
+
+    A feedback turn is one marked as such (:func:`~langchain_semantix.feedback.feedback_message`),
+    or a user turn whose text is the feedback the record lists (``feedback`` or any
+    ``rejected_attempts[].feedback``): what a ``@validate_intent`` function sends when it
+    passes ``semantix_feedback`` on as a plain string, whatever the renderer wrote."""
     recorded = record.get("prompt_messages")
     if not recorded:
         return [requirement_system(record), {"role": "user", "content": GENERIC_USER_TURN}]
+    feedback = _feedback_texts(record)
     messages: Messages = []
     for message in recorded:
-        if is_feedback_message(message, include_unmarked=True):
+        if is_feedback_message(message) or _is_listed_feedback(message, feedback):
             if messages and messages[-1].get("role") == "assistant":
                 messages.pop()  # the rejected draft this feedback answered
             continue
@@ -108,6 +114,19 @@ def original_prompt(record: dict[str, Any], *, add_requirement: bool = True) -> 
     if add_requirement and not any(m.get("role") == "system" for m in messages):
         messages.insert(0, requirement_system(record))
     return messages
+
+
+def _feedback_texts(record: dict[str, Any]) -> set[str]:
+    """Every feedback text the record says was sent to the model."""
+    attempts = record.get("rejected_attempts")
+    texts = {a.get("feedback") for a in attempts if isinstance(a, dict)} if isinstance(attempts, list) else set()
+    texts.add(record.get("feedback"))
+    return {t for t in texts if isinstance(t, str) and t}
+
+
+def _is_listed_feedback(message: dict[str, Any], feedback: set[str]) -> bool:
+    content = message.get("content")
+    return message.get("role") == "user" and isinstance(content, str) and content in feedback
 
 
 def _assistant(content: str) -> dict[str, str]:

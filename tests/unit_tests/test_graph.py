@@ -151,3 +151,35 @@ def test_each_attempt_is_one_graph_step(judge, healing_model):
     assert [m.type for m in first["messages"]] == ["ai", "human"]  # the draft and its feedback turn
     assert (first["attempts"], first["passed"], second["attempts"], second["passed"]) == (1, False, 2, True)
     assert second["output"] == second["messages"][-1].content
+
+
+@pytest.mark.parametrize("mode", ["raise", "best", "interrupt"])
+async def test_async_exhausted_reports_with_afinish(monkeypatch, judge, mode):
+    from langchain_semantix.attempts import AttemptPolicy
+
+    calls: list[str] = []
+    sync_finish, async_finish = AttemptPolicy.finish, AttemptPolicy.afinish
+
+    def finish(self, *args, **kwargs):
+        calls.append("finish")
+        return sync_finish(self, *args, **kwargs)
+
+    async def afinish(self, *args, **kwargs):
+        calls.append("afinish")
+        return await async_finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(AttemptPolicy, "finish", finish)
+    monkeypatch.setattr(AttemptPolicy, "afinish", afinish)
+    graph = create_retry_subgraph(
+        ScriptedChatModel(draft="go away"), Polite, judge=judge, max_attempts=2, on_exhausted=mode, checkpointer=InMemorySaver()
+    )
+    config = {"configurable": {"thread_id": "t"}}
+    if mode == "raise":
+        with pytest.raises(SemanticIntentError):
+            await graph.ainvoke(START_MSG, config)
+    else:
+        out = await graph.ainvoke(START_MSG, config)
+        if mode == "interrupt":
+            out = await graph.ainvoke(Command(resume={"type": "approve"}), config)
+        assert out["messages"][-1].content == "go away"
+    assert calls == ["afinish"]

@@ -124,19 +124,92 @@ def test_bad_options(judge):
         IntentMiddleware(Polite, judge=judge, max_attempts=0)
 
 
-def test_a_retry_that_calls_a_tool_keeps_its_correction_in_the_conversation(judge):
-    model = ToolCallingModel(
-        messages=_replies(
-            AIMessage("go away"),
-            AIMessage("", tool_calls=[{"name": "lookup", "args": {"event": "gala"}, "id": "call-1"}]),
-            AIMessage("Thank you, but I can't make Friday."),
-        )
+def _tool_then(*answers: str) -> ToolCallingModel:
+    """A model that answers ``go away``, calls ``lookup`` while correcting itself, then ``answers``."""
+    call = AIMessage("", tool_calls=[{"name": "lookup", "args": {"event": "gala"}, "id": "call-1"}])
+    return ToolCallingModel(messages=_replies(AIMessage("go away"), call, *(AIMessage(a) for a in answers)))
+
+
+def _settled(collector: TrainingCollector) -> tuple[int, int, int, int]:
+    d = collector.diagnostics()
+    return d["first_try_passes"], d["healed"], d["unhealed"], d["pending_runs"]
+
+
+def test_a_retry_that_calls_a_tool_continues_its_session_after_the_tool(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    out = _agent(_tool_then("Thank you, but I can't make Friday."), tools=[lookup], judge=judge).invoke(
+        START, config={"callbacks": [collector]}
     )
-    out = _agent(model, tools=[lookup], judge=judge).invoke(START)
-    types = [m.type for m in out["messages"]]
-    # the model asked for a tool while correcting itself: the draft and feedback it answered stay
-    assert types == ["human", "ai", "human", "ai", "tool", "ai"]
-    assert is_feedback_message(out["messages"][2]) and out["messages"][-1].content.startswith("Thank you")
+    # the correction stays while the model uses the tool, and goes once the answer passes
+    assert [m.type for m in out["messages"]] == ["human", "ai", "tool", "ai"]
+    assert out["messages"][1].tool_calls and out["messages"][-1].content.startswith("Thank you")
+    assert not any(is_feedback_message(m) for m in out["messages"])
+    assert _settled(collector) == (0, 1, 0, 0)
+    assert "semantix_session" not in out  # private state
+    (record,) = list(collector.records())
+    assert record["rejected_output"] == "go away" and record["accepted_output"].startswith("Thank you")
+    assert record["attempts"] == 2
+    assert [m["role"] for m in record["prompt_messages"]] == ["system", "user", "assistant", "user", "assistant", "tool"]
+
+
+def test_a_retry_that_calls_a_tool_keeps_the_correction_with_keep_history(judge):
+    out = _agent(_tool_then("Thank you, but I can't make Friday."), tools=[lookup], judge=judge, keep_history=True).invoke(START)
+    assert [m.type for m in out["messages"]] == ["human", "ai", "human", "ai", "tool", "ai"]
+    assert is_feedback_message(out["messages"][2])
+
+
+def test_attempts_after_the_tool_count_towards_max_attempts(judge):
+    with pytest.raises(SemanticIntentError) as info:
+        _agent(_tool_then("go away", "Thank you."), tools=[lookup], judge=judge, max_attempts=2).invoke(START)
+    assert [a["attempt"] for a in info.value.attempts] == [1, 2]
+
+
+def test_a_run_that_ends_on_the_tool_closes_the_session(tmp_path, judge):
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    @tool(return_direct=True)
+    def lookup_and_stop(event: str) -> str:
+        """Look up an event and end the run."""
+        return f"{event} is on Friday"
+
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    call = AIMessage("", tool_calls=[{"name": "lookup_and_stop", "args": {"event": "gala"}, "id": "call-1"}])
+    model = ToolCallingModel(messages=_replies(AIMessage("go away"), call, AIMessage("Thank you, but no.")))
+    agent = create_agent(model, [lookup_and_stop], middleware=[IntentMiddleware(Polite, judge=judge)], checkpointer=InMemorySaver())
+    config = {"callbacks": [collector], "configurable": {"thread_id": "t"}}
+    agent.invoke(START, config=config)
+    assert _settled(collector) == (0, 0, 1, 0)
+    agent.invoke(START, config=config)  # a new run on the thread opens a new session
+    assert _settled(collector) == (1, 0, 1, 0)
+
+
+def test_the_session_survives_a_human_review_of_the_tool_call(tmp_path, judge):
+    from langchain.agents.middleware import HumanInTheLoopMiddleware
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.types import Command
+
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    agent = create_agent(
+        _tool_then("Thank you, but I can't make Friday."),
+        [lookup],
+        middleware=[HumanInTheLoopMiddleware(interrupt_on={"lookup": True}), IntentMiddleware(Polite, judge=judge)],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"callbacks": [collector], "configurable": {"thread_id": "t"}}
+    assert "__interrupt__" in agent.invoke(START, config=config)
+    assert _settled(collector)[3] == 1  # the session waits for the answer after the tool
+    out = agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), config=config)
+    assert out["messages"][-1].content.startswith("Thank you")
+    assert _settled(collector) == (0, 1, 0, 0)
+
+
+async def test_async_retry_that_calls_a_tool_continues_its_session(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    out = await _agent(_tool_then("Thank you, but I can't make Friday."), tools=[lookup], judge=judge).ainvoke(
+        START, config={"callbacks": [collector]}
+    )
+    assert [m.type for m in out["messages"]] == ["human", "ai", "tool", "ai"]
+    assert _settled(collector) == (0, 1, 0, 0)
 
 
 def test_custom_feedback_renderer_and_accept_with_history(judge):

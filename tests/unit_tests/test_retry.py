@@ -1,7 +1,7 @@
 import pytest
 from langchain_core.prompts import ChatPromptTemplate
 
-from langchain_semantix import SemanticIntentError, TrainingCollector, with_intent_retry
+from langchain_semantix import IntentRetry, SemanticIntentError, TrainingCollector, with_intent_retry
 from langchain_semantix.feedback import FEEDBACK_TITLE, is_feedback_message
 from langchain_semantix.testing import ScriptedChatModel
 from tests.conftest import Polite
@@ -66,3 +66,12 @@ def test_retry_reuses_its_policy(judge, healing_model):
     policy = chain.policy
     chain.invoke("b")
     assert chain.policy is policy
+
+
+@pytest.mark.parametrize("collector", ["corrections.jsonl", object()])
+def test_a_collector_that_is_not_a_correction_sink_is_refused(tmp_path, judge, healing_model, collector):
+    with pytest.raises(TypeError, match=r"TrainingCollector\(path\)"):
+        with_intent_retry(healing_model, Polite, judge=judge, collector=collector)
+    with pytest.raises(TypeError, match="handle_outcome"):
+        IntentRetry(bound=healing_model, intents=[Polite], judge=judge, collector=collector)
+    assert not list(tmp_path.iterdir())

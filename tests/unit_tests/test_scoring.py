@@ -64,3 +64,18 @@ def test_a_judge_that_sets_its_own_fields_keeps_them(judge):
 def test_no_intents_is_an_error():
     with pytest.raises(ValueError, match="at least one Intent"):
         judge_intents(BareJudge(), ["x"], [])
+
+
+def test_calibration_applied_after_first_use_takes_effect(judge):
+    from langchain_semantix import Intent
+    from langchain_semantix.scoring import IntentScorer
+    from langchain_semantix.training.calibrate import apply_calibration
+
+    class CalibratedLater(Intent):
+        """The text must be polite."""
+
+    scorer = IntentScorer([CalibratedLater], judge)
+    assert scorer.score(["Thank you, but no."])[0][0].passed  # 0.95 against the judge's 0.5
+    apply_calibration({"CalibratedLater": 0.99}, [CalibratedLater])
+    (verdict,) = scorer.score(["Thank you, but no."])[0]
+    assert verdict.threshold == 0.99 and not verdict.passed

@@ -225,3 +225,22 @@ def test_written_lines_are_the_json_of_the_standard_library(tmp_path):
     assert json.loads(line) == item and "✓".encode() in line  # UTF-8, not \\u escapes
     with pytest.raises(UnicodeEncodeError):  # what callers catch to skip a record with a lone surrogate
         _json_line({"content": "broken \ud800 decode"})
+
+
+@pytest.mark.parametrize("where", ["feedback", "rejected_attempts"])
+def test_unmarked_feedback_of_any_renderer_never_reaches_the_prompt(tmp_path, where):
+    from langchain_semantix.training.exporters import original_prompt
+
+    custom = "Attempt 1 was rude; be polite."
+    record = {**rec(0), "feedback": custom}
+    record["prompt_messages"] = [
+        {"role": "user", "content": "question 0"},
+        {"role": "assistant", "content": "bad 0"},
+        {"role": "user", "content": custom},
+    ]
+    if where == "rejected_attempts":
+        record["feedback"] = "a later attempt's feedback"
+        record["rejected_attempts"] = [{"attempt": 1, "output": "bad 0", "score": 0.1, "feedback": custom}]
+    assert original_prompt(record, add_requirement=False) == [{"role": "user", "content": "question 0"}]
+    out = export_openai(write(tmp_path / "c.jsonl", [record]), tmp_path / "sft.jsonl")
+    assert custom not in json.dumps(lines(out.destination))
