@@ -3,7 +3,10 @@
 ``except SemantixError`` catches them all; each also subclasses the builtin (or
 LangChain) exception callers already expect: ``SemanticIntentError`` is LangChain's
 ``OutputParserException``, ``InvalidOutputError`` a ``TypeError``, ``JudgeModelError`` a
-``RuntimeError``.
+``RuntimeError``, ``RecordError`` a ``ValueError``, ``LockTimeoutError`` a ``TimeoutError``,
+``StoreConnectionError`` a ``ConnectionError``, and so on. Errors are defined next to the code that
+raises them (``training/records.py``, ``training/jsonl.py``...); ``tests/unit_tests/test_errors.py``
+checks that every one of them derives from :class:`SemantixError`.
 """
 
 from __future__ import annotations
