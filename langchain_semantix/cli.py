@@ -266,7 +266,7 @@ def add_validate_parser(subparsers: Subparsers) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from langchain_semantix.training.validate import validate_openai_file
+    from langchain_semantix.training.openai_format import validate_openai_file
 
     report = validate_openai_file(args.file, min_examples=args.min_examples)
     print(report.summary())
