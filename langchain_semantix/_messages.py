@@ -10,10 +10,7 @@ from langchain_core.prompt_values import PromptValue
 
 from langchain_semantix.errors import InvalidOutputError, require_text
 
-__all__ = ["message_text", "to_messages", "messages_to_dicts"]
-
-#: Kept for callers of the old name; :func:`~langchain_semantix.errors.require_text` is the helper.
-message_text = require_text
+__all__ = ["to_messages", "messages_to_dicts"]
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
