@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pickle
 import pkgutil
+import warnings
 
 import pytest
 from langchain_core.exceptions import OutputParserException
@@ -38,7 +39,9 @@ def _package_exceptions() -> dict[str, type[BaseException]]:
     for module_info in pkgutil.walk_packages(langchain_semantix.__path__, "langchain_semantix."):
         if module_info.name.endswith("__main__"):
             continue
-        module = importlib.import_module(module_info.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the deprecated modules are walked too
+            module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():
             is_error = isinstance(value, type) and issubclass(value, BaseException) and not issubclass(value, Warning)
             if is_error and value.__module__ == module.__name__:
@@ -94,3 +97,10 @@ def test_semantic_intent_error_pickles_and_carries_the_feedback():
     again = pickle.loads(pickle.dumps(error))
     assert again.observation == "feedback" and again.llm_output == "Go away." and again.send_to_llm
     assert again.intent_name == "Polite" and again.score == 0.1 and "after 2 attempts" in str(again)
+
+
+def test_require_text_reads_a_recorded_message_dict():
+    message = {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "x"}}]}
+    assert require_text(message) == "a"
+    with pytest.raises(InvalidOutputError, match="no text content"):
+        require_text({"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]})
