@@ -291,7 +291,7 @@ class AttemptPolicy:
         payload = session.outcome(passed=passed, **outcome)
         session.emit(payload, config)
         if sink is not None:
-            sink.handle_outcome(cast(dict[str, Any], payload))
+            sink.handle_outcome(payload)
         return payload
 
     async def afinish(
@@ -302,9 +302,9 @@ class AttemptPolicy:
         await session.aemit(payload, config)
         ahandle = getattr(sink, "ahandle_outcome", None)
         if ahandle is not None:
-            await ahandle(cast(dict[str, Any], payload))  # writes off the event loop
+            await ahandle(payload)  # writes off the event loop
         elif sink is not None:
-            sink.handle_outcome(cast(dict[str, Any], payload))
+            sink.handle_outcome(payload)
         return payload
 
 

@@ -356,3 +356,27 @@ def test_ahandle_outcome_writes_through_the_batches(tmp_path):
 
     assert all(r is not None for r in asyncio.run(outcomes()))
     assert collector.stats()["total_pairs"] == 20 and collector.diagnostics()["healed"] == 20
+
+
+def test_the_accepted_attempt_named_by_the_outcome_is_the_accepted_text(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    outcome = _healed_outcome()
+    later = {**outcome["attempts"][0], "attempt": 3, "output": "listed after the answer"}
+    collector.handle_outcome({**outcome, "attempts": [*outcome["attempts"], later]})
+    (record,) = list(read_jsonl(tmp_path / "c.jsonl"))
+    assert record["accepted_output"] == "yes" and record["attempts"] == 2
+    assert [a["output"] for a in record["rejected_attempts"]] == ["no"]
+
+
+def test_an_accepted_attempt_that_names_no_attempt_is_a_counted_failure(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    with pytest.warns(CollectorWriteWarning, match="accepted_attempt 7"):
+        assert collector.handle_outcome({**_healed_outcome(), "accepted_attempt": 7}) is None
+    assert list(read_jsonl(tmp_path / "c.jsonl")) == []
+    assert collector.diagnostics()["write_errors"] == 1
+
+
+def test_a_first_attempt_accepted_is_a_first_try_pass(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    assert collector.handle_outcome({**_healed_outcome(), "accepted_attempt": 1}) is None
+    assert collector.diagnostics()["first_try_passes"] == 1 and collector.diagnostics()["healed"] == 0
