@@ -230,7 +230,7 @@ class AttemptPolicy:
         max_attempts: Generations before the driver's exhaustion behaviour applies.
         feedback_renderer: ``renderer(output, verdicts, attempt) -> str``; defaults to
             :func:`~langchain_semantix.feedback.render_feedback`.
-        source: The driver's name in outcome events.
+        source: The driver's name in outcome events (``"custom"`` for a driver of your own).
     """
 
     def __init__(
@@ -241,7 +241,7 @@ class AttemptPolicy:
         thresholds: Mapping[str, float] | None = None,
         max_attempts: int = 3,
         feedback_renderer: FeedbackRenderer | None = None,
-        source: str = "loop",
+        source: str = "custom",
     ) -> None:
         self.scorer = IntentScorer(intents, judge, thresholds)
         self.intents = self.scorer.intents

@@ -130,3 +130,21 @@ def test_the_loop_shim_names_the_replacement_of_its_pre_refactor_functions():
             getattr(loop, old)
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         loop.nothing_here  # noqa: B018
+
+
+def test_the_root_type_checking_imports_match_the_lazy_exports():
+    """Type checkers read the ``TYPE_CHECKING`` block, the runtime reads ``_EXPORTS``: same
+    names, same modules, each re-exported explicitly (``X as X``)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(langchain_semantix))
+    (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    imported = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} is not re-exported (write `{alias.name} as {alias.name}`)"
+            imported[alias.name] = node.module
+    assert imported == langchain_semantix._EXPORTS
+    assert langchain_semantix.__all__ == list(langchain_semantix._EXPORTS)
