@@ -34,7 +34,7 @@ def to_messages(value: Any) -> list[BaseMessage]:
 
 
 def messages_to_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    """OpenAI-style ``{"role", "content"}`` dicts (``name`` and tool calls kept when present)."""
+    """OpenAI-style ``{"role", "content"}`` dicts (``name``, tool calls and ``tool_call_id`` kept when present)."""
     out: list[dict[str, Any]] = []
     for message in messages:
         try:
@@ -47,5 +47,8 @@ def messages_to_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
         tool_calls = getattr(message, "tool_calls", None)
         if tool_calls:
             item["tool_calls"] = [dict(tc) for tc in tool_calls]
+        tool_call_id = getattr(message, "tool_call_id", None)
+        if tool_call_id:  # a tool result names the call it answers (OpenAI's format requires it)
+            item["tool_call_id"] = tool_call_id
         out.append(item)
     return out
