@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_semantix.errors import InvalidOutputError, require_text
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.training.atomic import commit, discard, open_writer, write_error
+from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, write_error
 from langchain_semantix.training.backends import Source, is_store_spec, iter_records
 from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files, skip_line
 
@@ -170,10 +170,7 @@ def _check_arguments(destination: object, intent_filter: object, validation_frac
 
 def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"destination {path} is a directory; give a file name")
-    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
-        raise ValueError(f"destination {path} is not a regular file (a device, pipe or socket); give a file path")
+    check_replaceable(path, label="destination ", example="export.jsonl")
     if not path.parent.exists():
         if not create_dirs:
             raise FileNotFoundError(f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True")
