@@ -21,18 +21,51 @@ from typing import TYPE_CHECKING
 
 from langchain_semantix._lazy import lazy_exports
 
-if TYPE_CHECKING:
-    from langchain_semantix.decorator import validate_intent
-    from langchain_semantix.errors import InvalidOutputError, JudgeModelError, SemanticIntentError, SemantixError
-    from langchain_semantix.feedback import render_feedback
-    from langchain_semantix.graph import create_retry_subgraph
-    from langchain_semantix.intents import AllOf, AnyOf, Intent, Not
-    from langchain_semantix.judges import CachedJudge, EmbeddingJudge, Judge, LLMJudge, NLIJudge, Verdict
-    from langchain_semantix.middleware import IntentMiddleware
-    from langchain_semantix.parser import IntentParser
-    from langchain_semantix.retry import IntentRetry, with_intent_retry
-    from langchain_semantix.scoring import judge_intents
-    from langchain_semantix.training import TrainingCollector, TrainingDataLogger
+if TYPE_CHECKING:  # what type checkers see; `X as X` marks each name re-exported (tests/unit_tests/test_imports.py pins it to _EXPORTS)
+    from langchain_semantix.decorator import validate_intent as validate_intent
+    from langchain_semantix.errors import (
+        InvalidOutputError as InvalidOutputError,
+    )
+    from langchain_semantix.errors import (
+        JudgeModelError as JudgeModelError,
+    )
+    from langchain_semantix.errors import (
+        SemanticIntentError as SemanticIntentError,
+    )
+    from langchain_semantix.errors import (
+        SemantixError as SemantixError,
+    )
+    from langchain_semantix.feedback import render_feedback as render_feedback
+    from langchain_semantix.graph import create_retry_subgraph as create_retry_subgraph
+    from langchain_semantix.intents import AllOf as AllOf
+    from langchain_semantix.intents import AnyOf as AnyOf
+    from langchain_semantix.intents import Intent as Intent
+    from langchain_semantix.intents import Not as Not
+    from langchain_semantix.judges import (
+        CachedJudge as CachedJudge,
+    )
+    from langchain_semantix.judges import (
+        EmbeddingJudge as EmbeddingJudge,
+    )
+    from langchain_semantix.judges import (
+        Judge as Judge,
+    )
+    from langchain_semantix.judges import (
+        LLMJudge as LLMJudge,
+    )
+    from langchain_semantix.judges import (
+        NLIJudge as NLIJudge,
+    )
+    from langchain_semantix.judges import (
+        Verdict as Verdict,
+    )
+    from langchain_semantix.middleware import IntentMiddleware as IntentMiddleware
+    from langchain_semantix.parser import IntentParser as IntentParser
+    from langchain_semantix.retry import IntentRetry as IntentRetry
+    from langchain_semantix.retry import with_intent_retry as with_intent_retry
+    from langchain_semantix.scoring import judge_intents as judge_intents
+    from langchain_semantix.training import TrainingCollector as TrainingCollector
+    from langchain_semantix.training import TrainingDataLogger as TrainingDataLogger
 
 __version__ = "0.1.0"
 
@@ -64,32 +97,7 @@ _EXPORTS: dict[str, str] = {
     "IntentMiddleware": "langchain_semantix.middleware",
 }
 
-__all__ = [
-    "Intent",
-    "AllOf",
-    "AnyOf",
-    "Not",
-    "Verdict",
-    "Judge",
-    "NLIJudge",
-    "EmbeddingJudge",
-    "LLMJudge",
-    "CachedJudge",
-    "JudgeModelError",
-    "SemantixError",
-    "IntentParser",
-    "IntentRetry",
-    "with_intent_retry",
-    "SemanticIntentError",
-    "InvalidOutputError",
-    "validate_intent",
-    "render_feedback",
-    "judge_intents",
-    "TrainingCollector",
-    "TrainingDataLogger",
-    "create_retry_subgraph",
-    "IntentMiddleware",
-]
+__all__ = list(_EXPORTS)
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -10,10 +10,7 @@ from langchain_core.prompt_values import PromptValue
 
 from langchain_semantix.errors import InvalidOutputError, require_text
 
-__all__ = ["message_text", "to_messages", "messages_to_dicts"]
-
-#: Kept for callers of the old name; :func:`~langchain_semantix.errors.require_text` is the helper.
-message_text = require_text
+__all__ = ["to_messages", "messages_to_dicts"]
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 
@@ -37,7 +34,7 @@ def to_messages(value: Any) -> list[BaseMessage]:
 
 
 def messages_to_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
-    """OpenAI-style ``{"role", "content"}`` dicts (``name`` and tool calls kept when present)."""
+    """OpenAI-style ``{"role", "content"}`` dicts (``name``, tool calls and ``tool_call_id`` kept when present)."""
     out: list[dict[str, Any]] = []
     for message in messages:
         try:
@@ -50,5 +47,8 @@ def messages_to_dicts(messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
         tool_calls = getattr(message, "tool_calls", None)
         if tool_calls:
             item["tool_calls"] = [dict(tc) for tc in tool_calls]
+        tool_call_id = getattr(message, "tool_call_id", None)
+        if tool_call_id:  # a tool result names the call it answers (OpenAI's format requires it)
+            item["tool_call_id"] = tool_call_id
         out.append(item)
     return out

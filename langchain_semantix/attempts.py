@@ -241,7 +241,7 @@ class AttemptPolicy:
         max_attempts: Generations before the driver's exhaustion behaviour applies.
         feedback_renderer: ``renderer(output, verdicts, attempt) -> str``; defaults to
             :func:`~langchain_semantix.feedback.render_feedback`.
-        source: The driver's name in outcome events.
+        source: The driver's name in outcome events (``"custom"`` for a driver of your own).
     """
 
     def __init__(
@@ -252,7 +252,7 @@ class AttemptPolicy:
         thresholds: Mapping[str, float] | None = None,
         max_attempts: int = 3,
         feedback_renderer: FeedbackRenderer | None = None,
-        source: str = "loop",
+        source: str = "custom",
     ) -> None:
         self.scorer = IntentScorer(intents, judge, thresholds)
         self.intents = self.scorer.intents
@@ -302,7 +302,7 @@ class AttemptPolicy:
         payload = session.outcome(passed=passed, **outcome)
         session.emit(payload, config)
         if sink is not None:
-            sink.handle_outcome(cast(dict[str, Any], payload))
+            sink.handle_outcome(payload)
         return payload
 
     async def afinish(
@@ -313,9 +313,9 @@ class AttemptPolicy:
         await session.aemit(payload, config)
         ahandle = getattr(sink, "ahandle_outcome", None)
         if ahandle is not None:
-            await ahandle(cast(dict[str, Any], payload))  # writes off the event loop
+            await ahandle(payload)  # writes off the event loop
         elif sink is not None:
-            sink.handle_outcome(cast(dict[str, Any], payload))
+            sink.handle_outcome(payload)
         return payload
 
 

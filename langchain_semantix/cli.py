@@ -96,34 +96,35 @@ def _subparser(
     return parser
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1 (exclusive), e.g. 0.1")
-    return value
+def bounded_float(
+    low: float, high: float = math.inf, *, low_open: bool = False, high_open: bool = True, example: str
+) -> Callable[[str], float]:
+    """An argparse ``type=``: a number from ``low`` to ``high`` (each end closed unless
+    ``*_open``; NaN is refused), else an error naming the range and ``example``."""
+    if math.isinf(high):
+        span = f"a finite number {'above' if low_open else '>='} {low:g}"
+    elif low_open and high_open:
+        span = f"between {low:g} and {high:g} (exclusive)"
+    else:
+        span = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        above_low = value > low if low_open else value >= low
+        below_high = value < high if high_open else value <= high
+        if not (above_low and below_high) or math.isinf(value):
+            raise argparse.ArgumentTypeError(f"{value} is not {span}, e.g. {example}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < math.inf:
-        raise argparse.ArgumentTypeError(f"{value} must be a finite number above 0, e.g. 1")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value < math.inf:
-        raise argparse.ArgumentTypeError(f"{value} must be a finite number >= 0, e.g. 0.1")
-    return value
+_fraction = bounded_float(0.0, 1.0, low_open=True, example="0.1")
+_positive_float = bounded_float(0.0, low_open=True, example="1")
+_non_negative_float = bounded_float(0.0, example="0.1")
 
 
 def _positive_int(text: str) -> int:
@@ -266,7 +267,7 @@ def add_validate_parser(subparsers: Subparsers) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from langchain_semantix.training.validate import validate_openai_file
+    from langchain_semantix.training.openai_format import validate_openai_file
 
     report = validate_openai_file(args.file, min_examples=args.min_examples)
     print(report.summary())

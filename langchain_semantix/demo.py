@@ -20,7 +20,7 @@ from langchain_semantix.testing import ScriptedChatModel
 from langchain_semantix.training.calibrate import calibration_report, save_thresholds
 from langchain_semantix.training.collector import TrainingCollector
 from langchain_semantix.training.exporters import export_openai, export_openai_preference
-from langchain_semantix.training.validate import MIN_EXAMPLES, validate_openai_file
+from langchain_semantix.training.openai_format import MIN_EXAMPLES, validate_openai_file
 
 __all__ = ["run_demo", "PoliteDecline", "SupportReply", "DEMO_INPUTS"]
 

@@ -3,13 +3,16 @@
 ``except SemantixError`` catches them all; each also subclasses the builtin (or
 LangChain) exception callers already expect: ``SemanticIntentError`` is LangChain's
 ``OutputParserException``, ``InvalidOutputError`` a ``TypeError``, ``JudgeModelError`` a
-``RuntimeError``.
+``RuntimeError``, ``RecordError`` a ``ValueError``, ``LockTimeoutError`` a ``TimeoutError``,
+``StoreConnectionError`` a ``ConnectionError``, and so on. Errors are defined next to the code that
+raises them (``training/records.py``, ``training/jsonl.py``...); ``tests/unit_tests/test_errors.py``
+checks that every one of them derives from :class:`SemantixError`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.exceptions import OutputParserException
@@ -60,9 +63,10 @@ def _readable(text: str, what: str) -> str:
 
 
 def require_text(value: object, *, what: str = "output") -> str:
-    """The text of ``value``: a ``str``, or a message / generation with text content.
+    """The text of ``value``: a ``str``, or a message (a LangChain message or a recorded
+    ``{"role", "content"}`` dict) / generation with text content.
 
-    The one "get text or complain" helper: anything else raises
+    The one "get text or complain" helper of the package: anything else raises
     :class:`InvalidOutputError` naming what was found and how to fix it.
 
     Example:
@@ -75,7 +79,7 @@ def require_text(value: object, *, what: str = "output") -> str:
         raise InvalidOutputError(f"{what} is None: the model returned no text. Check the model call, or pass the text you want judged.")
     if isinstance(value, (bytes, bytearray)):
         raise InvalidOutputError(f"{what} is {type(value).__name__}, not str: decode it first, e.g. value.decode('utf-8').")
-    content = getattr(value, "content", None)
+    content = value.get("content") if isinstance(value, Mapping) else getattr(value, "content", None)
     if content is None and hasattr(value, "text") and isinstance(value.text, str):
         return _readable(value.text, what)  # a Generation
     if isinstance(content, str):

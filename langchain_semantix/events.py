@@ -125,7 +125,7 @@ class OutcomeEvent(TypedDict):
     type: Literal["semantix_outcome"]
     session_id: str
     #: Which driver ran the session: intent_retry, validate_intent, retry_subgraph,
-    #: agent_middleware, or human_review for a reviewer's edit.
+    #: agent_middleware, human_review for a reviewer's edit, or custom (an AttemptPolicy driven directly).
     source: str
     passed: bool
     intents: list[IntentInfo]
@@ -144,4 +144,4 @@ class OutcomeEvent(TypedDict):
 class CorrectionSink(Protocol):
     """Anything that takes finished sessions (a ``TrainingCollector``, for one)."""
 
-    def handle_outcome(self, outcome: dict[str, Any]) -> Any: ...
+    def handle_outcome(self, outcome: OutcomeEvent) -> Any: ...

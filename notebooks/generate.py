@@ -414,7 +414,7 @@ the 10-example minimum, token counts (estimated offline, and labelled so).
     ),
     code(
         """
-from langchain_semantix.training.validate import validate_openai_file
+from langchain_semantix.training.openai_format import validate_openai_file
 
 for name in ("openai", "openai-preference"):
     report = validate_openai_file(paths[name])

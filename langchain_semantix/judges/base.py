@@ -64,9 +64,8 @@ class Verdict(BaseModel):
         return failing
 
 
-def check_text(output: object, *, what: str = "output") -> str:
-    """The text of ``output``, or :class:`~langchain_semantix.errors.InvalidOutputError` (a ``TypeError``) saying how to fix it."""
-    return require_text(output, what=what)
+#: The judges' name for :func:`~langchain_semantix.errors.require_text` - the same function, not a wrapper.
+check_text = require_text
 
 
 def resolve_thresholds(thresholds: float | Sequence[float | None] | None, n: int, default: float) -> list[float]:
@@ -109,10 +108,10 @@ def split_empty(judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence
             output, requirement = pair
         except (TypeError, ValueError):
             raise TypeError(f"pairs[{i}] must be an (output, requirement) pair, got {pair!r:.80}") from None
-        requirement = check_text(requirement, what="intent_description")
+        requirement = require_text(requirement, what="intent_description")
         if not requirement.strip():
             raise ValueError(f"the requirement of pairs[{i}] is empty; write the requirement the output must satisfy")
-        if check_text(output).strip():
+        if require_text(output).strip():
             live.append(i)
         else:
             verdicts[i] = empty_output_verdict(judge, requirement, limits[i])

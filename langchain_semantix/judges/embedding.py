@@ -7,6 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from langchain_semantix.errors import JudgeModelError
 from langchain_semantix.judges.base import (
     Judge,
     Verdict,
@@ -14,7 +15,6 @@ from langchain_semantix.judges.base import (
     empty_output_verdict,
     resolve_thresholds,
 )
-from langchain_semantix.judges.nli import JudgeModelError
 from langchain_semantix.judges.windows import (
     LongOutputRule,
     check_rule,

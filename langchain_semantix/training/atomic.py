@@ -17,7 +17,7 @@ from pathlib import Path
 
 from langchain_semantix.training.jsonl import AtomicWriter
 
-__all__ = ["atomic_writer", "write_text_atomic", "discard", "commit", "open_writer", "write_error"]
+__all__ = ["atomic_writer", "write_text_atomic", "discard", "commit", "open_writer", "write_error", "check_replaceable"]
 
 _FIXES = {
     errno.ENOSPC: "free some disk space or choose a destination on another disk",
@@ -91,13 +91,18 @@ def atomic_writer(path: str | os.PathLike[str], staging: str = "") -> Iterator[A
     commit(writer)
 
 
+def check_replaceable(path: Path, *, label: str = "", example: str = "out.json") -> None:
+    """Refuse a folder or a device as the file an atomic write replaces, naming ``label path``."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{label}{path} is a directory; give a file name such as {path / example}")
+    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
+        raise ValueError(f"{label}{path} is not a regular file (a device, pipe or socket); give a file path")
+
+
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder or a device as ``path``."""
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a directory; give a file name such as {path / 'out.json'}")
-    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
-        raise ValueError(f"{path} is not a regular file (a device, pipe or socket); give a file path")
+    check_replaceable(path)
     with atomic_writer(path) as out:
         out.handle.write(text)
     return path

@@ -11,7 +11,7 @@ import warnings
 from collections import Counter, OrderedDict, deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -20,7 +20,7 @@ from langchain_core.outputs import LLMResult
 from langgraph.store.base import BaseStore
 
 from langchain_semantix._messages import messages_to_dicts
-from langchain_semantix.events import ATTEMPT_KEY, OUTCOME_EVENT, SESSION_KEY
+from langchain_semantix.events import ATTEMPT_KEY, OUTCOME_EVENT, SESSION_KEY, OutcomeEvent, Review
 from langchain_semantix.training.backends import (
     DEFAULT_NAMESPACE,
     JsonlBackend,
@@ -29,7 +29,7 @@ from langchain_semantix.training.backends import (
     iter_records,
 )
 from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, check_path_argument, on_event_loop
-from langchain_semantix.training.records import RecordError, Redactor, make_record_line
+from langchain_semantix.training.records import RecordError, Redactor, RejectedAttempt, make_record_line
 from langchain_semantix.training.shared_store import SharedStoreBackend
 
 __all__ = ["TrainingCollector", "CollectorWriteWarning"]
@@ -37,7 +37,8 @@ __all__ = ["TrainingCollector", "CollectorWriteWarning"]
 logger = logging.getLogger("langchain_semantix")
 _MAX_FINISHED = 10_000
 _DEFAULT_PENDING_BYTES = 64 * 1024 * 1024
-_ATTEMPT_FIELDS = ("attempt", "output", "score", "reason", "feedback", "threshold")
+#: What a record keeps of each rejected attempt summary (its logprobs come from the model call).
+_ATTEMPT_FIELDS = tuple(name for name in RejectedAttempt.model_fields if name != "logprobs")
 
 
 class CollectorWriteWarning(UserWarning):
@@ -247,9 +248,16 @@ class TrainingCollector(BaseCallbackHandler):
     def diagnostics(self) -> dict[str, Any]:
         """This process's outcome counts, write failures, and what storage holds.
 
-        Keys: ``first_try_passes``, ``healed``, ``unhealed``, ``write_errors`` (count),
-        ``last_write_error``, ``spooled``, ``skipped_records`` (stored lines that are not
-        valid records), ``pending_runs`` and ``pending_bytes`` (prompts of runs in progress).
+        Keys:
+
+        - ``first_try_passes``, ``healed``, ``unhealed``: finished sessions by outcome
+          (this process);
+        - ``stored_pairs``: valid records in storage (every process's);
+        - ``skipped_records``: stored lines that are not valid records;
+        - ``write_errors`` (count), ``last_write_error`` (its message or ``None``),
+          ``spooled`` (pairs kept in the spool file after a failed write);
+        - ``pending_runs``, ``pending_bytes``: prompts held for sessions still in progress;
+        - ``review_labels``: judge labels written from human reviews (with ``labels=``).
         """
         skipped: list[str] = []
         with warnings.catch_warnings():
@@ -324,7 +332,7 @@ class TrainingCollector(BaseCallbackHandler):
         logger.warning("TrainingCollector could not write a correction pair: %s", message)
         return spooled
 
-    def _write_labels(self, review: dict[str, Any]) -> None:
+    def _write_labels(self, review: Review) -> None:
         from langchain_semantix.training.judge.labels import labels_from_review
 
         try:
@@ -346,7 +354,7 @@ class TrainingCollector(BaseCallbackHandler):
         if hasattr(self.backend, "aflush"):
             await self.backend.aflush()
 
-    def _handle_quietly(self, outcome: dict[str, Any]) -> None:
+    def _handle_quietly(self, outcome: OutcomeEvent) -> None:
         try:
             self.handle_outcome(outcome)
         except Exception:
@@ -354,7 +362,7 @@ class TrainingCollector(BaseCallbackHandler):
 
     # -- correction sessions -----------------------------------------------------------
 
-    def handle_outcome(self, outcome: dict[str, Any]) -> dict[str, Any] | None:
+    def handle_outcome(self, outcome: OutcomeEvent) -> dict[str, Any] | None:
         """Turn a finished session into a record when a retry healed the output.
 
         The prompts kept for the session are dropped whatever the outcome.
@@ -370,7 +378,7 @@ class TrainingCollector(BaseCallbackHandler):
         record, line = prepared
         return record if self._write(record, line) else None
 
-    async def ahandle_outcome(self, outcome: dict[str, Any]) -> dict[str, Any] | None:
+    async def ahandle_outcome(self, outcome: OutcomeEvent) -> dict[str, Any] | None:
         """:meth:`handle_outcome` without blocking the event loop: the pair joins the next
         batch of the file's writer thread (stores and review labels are written in a
         worker thread)."""
@@ -394,20 +402,24 @@ class TrainingCollector(BaseCallbackHandler):
                 self._finished.popitem(last=False)
             return self._drop_session(session)
 
-    def _record_of(self, outcome: dict[str, Any], seen: dict[int, dict[str, Any]]) -> tuple[dict[str, Any], bytes] | None:
+    def _record_of(self, outcome: OutcomeEvent, seen: dict[int, dict[str, Any]]) -> tuple[dict[str, Any], bytes] | None:
         """The record and line of a healed session (``None`` for any other outcome, which is
         only counted)."""
         if not outcome["passed"]:
             self.outcomes["unhealed"] += 1
             return None
-        if outcome.get("accepted_attempt") is None:
+        accepted = outcome.get("accepted_attempt")
+        if accepted is None:
             return None  # e.g. a reviewer approved a failing draft: a label, not a correction pair
-        if len(outcome["attempts"]) < 2:
+        position = next((i for i, a in enumerate(outcome["attempts"]) if a["attempt"] == accepted), None)
+        if position == 0:
             self.outcomes["first_try_pass"] += 1
             return None
         self.outcomes["healed"] += 1
         try:
-            return make_record_line(redact=self.redact, **_record_fields(outcome, seen))
+            if position is None:
+                raise RecordError(f"the outcome's accepted_attempt {accepted!r} names none of its attempts; report this as a bug")
+            return make_record_line(redact=self.redact, **_record_fields(outcome, position, seen))
         except RecordError as exc:
             self._failed(None, exc)
             if self.on_error == "raise":
@@ -521,6 +533,7 @@ class TrainingCollector(BaseCallbackHandler):
     ) -> None:
         if name != OUTCOME_EVENT or not isinstance(data, dict):
             return
+        data = cast(OutcomeEvent, data)  # what the drivers send under OUTCOME_EVENT
         if on_event_loop() and self.on_error != "raise":
             self._background.submit(self._handle_quietly, data)  # never wait for a file lock on the event loop
             return
@@ -573,16 +586,17 @@ def _logprobs(generation: Any) -> Any:
     return found
 
 
-def _record_fields(outcome: dict[str, Any], seen: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """The record of a healed session: the accepted attempt, every rejected one, and
-    the prompt, model, tags and metadata the chat-model callback saw."""
+def _record_fields(outcome: OutcomeEvent, accepted_at: int, seen: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The record of a healed session: the accepted attempt (``attempts[accepted_at]``),
+    every attempt before it (rejected), and the prompt, model, tags and metadata the
+    chat-model callback saw."""
     attempts = outcome["attempts"]
-    accepted, rejected = attempts[-1], attempts[:-1]
+    accepted, rejected = attempts[accepted_at], attempts[:accepted_at]
     call = seen.get(accepted["attempt"]) or {}
     intents = outcome["intents"]
     rejected_attempts = []
     for attempt in rejected:
-        item = {k: attempt.get(k) for k in _ATTEMPT_FIELDS}
+        item: dict[str, Any] = {k: attempt.get(k) for k in _ATTEMPT_FIELDS}
         logprobs = (seen.get(attempt["attempt"]) or {}).get("logprobs")
         if logprobs is not None:
             item["logprobs"] = logprobs

@@ -13,12 +13,14 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_semantix.errors import InvalidOutputError, require_text
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.training.atomic import commit, discard, open_writer, write_error
+from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, write_error
 from langchain_semantix.training.backends import Source, is_store_spec, iter_records
 from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files, skip_line
 
@@ -69,6 +71,7 @@ class ExportResult:
     validation_destination: Path | None = None
     validation_written: int = 0
     duplicates: int = 0
+    #: Records left out by ``intent_filter`` (and NeMo trajectory groups under ``min_reward_diff``).
     filtered: int = 0
     #: Pairs (or rejected attempts) dropped because the rejected text equals the accepted one.
     degenerate: int = 0
@@ -186,10 +189,7 @@ def _check_arguments(destination: object, intent_filter: object, validation_frac
 
 def _check_destination(path: str | os.PathLike[str], create_dirs: bool) -> Path:
     path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"destination {path} is a directory; give a file name")
-    if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
-        raise ValueError(f"destination {path} is not a regular file (a device, pipe or socket); give a file path")
+    check_replaceable(path, label="destination ", example="export.jsonl")
     if not path.parent.exists():
         if not create_dirs:
             raise FileNotFoundError(f"the destination folder {path.parent} does not exist; create it or pass create_dirs=True")
@@ -256,32 +256,96 @@ def _export(
     create_dirs: bool = True,
     progress: bool = False,
 ) -> ExportResult:
+    def write(path: Path, records: _Records) -> ExportResult:
+        return _write_export(path, records, convert, validation_fraction=validation_fraction, seed=seed)
+
+    return _run_export(source, destination, write, intent_filter, dedupe, validation_fraction, create_dirs, progress)
+
+
+def _run_export(
+    source: Source,
+    destination: str | os.PathLike[str],
+    write: Callable[[Path, _Records], ExportResult],
+    intent_filter: str | None,
+    dedupe: bool,
+    validation_fraction: float | None,
+    create_dirs: bool,
+    progress: bool,
+) -> ExportResult:
+    """What every exporter shares around its writer: the argument and path checks, then
+    ``write(path, records)``, again skipping unstorable records if a first pass met one."""
     path = _check_arguments(destination, intent_filter, validation_fraction)
     _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
     path = _check_destination(path, create_dirs)
     if validation_fraction:
         _check_destination(_validation_path(path), create_dirs)
-    options = dict(intent_filter=intent_filter, dedupe=dedupe, validation_fraction=validation_fraction, seed=seed, progress=progress)
+    keyed = bool(validation_fraction)
     try:
-        return _write_export(source, path, convert, **options)  # type: ignore[arg-type]
+        return write(path, _Records(source, path, intent_filter, dedupe, keyed, progress))
     except UnicodeEncodeError:
         # a record holds text UTF-8 cannot store: export again, skipping such records
-        return _write_export(source, path, convert, check_storable=True, **options)  # type: ignore[arg-type]
+        return write(path, _Records(source, path, intent_filter, dedupe, keyed, progress, check_storable=True))
+
+
+@dataclass
+class _Records:
+    """The records an export reads: iterating yields ``(record, prompt_key)`` after the intent
+    filter and the dedupe, counting what it drops in :attr:`result` (which the writer fills in).
+    ``prompt_key`` is ``""`` unless dedupe or ``keyed`` (the train/validation split) needs it."""
+
+    source: Source
+    path: Path
+    intent_filter: str | None
+    dedupe: bool
+    keyed: bool
+    progress: bool
+    check_storable: bool = False
+    result: ExportResult = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.result = ExportResult(destination=self.path)
+
+    def __iter__(self) -> Iterator[tuple[dict[str, Any], str]]:
+        result, intent_filter, dedupe = self.result, self.intent_filter, self.dedupe
+        records: Iterator[dict[str, Any]] = iter_records(self.source, skipped=result.skipped)
+        if self.check_storable:
+            records = _storable(records, _where(self.source), result.skipped)
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            records = tqdm(records, desc=f"export {self.path.name}", unit="rec")
+        need_key = dedupe or self.keyed
+        seen: set[bytes] = set()
+        for record in records:
+            if intent_filter and record["intent"] != intent_filter:
+                result.filtered += 1
+                continue
+            # The prompt key costs a serialisation: only dedupe and the split need it.
+            key = _prompt_key(record) if need_key else ""
+            if dedupe:
+                fields = [key, record["accepted_output"], record.get("rejected_output")]
+                digest = hashlib.blake2b(json.dumps(fields).encode(), digest_size=16).digest()
+                if digest in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(digest)
+            yield record, key
+
+    def skip(self, record: dict[str, Any], error: InvalidOutputError) -> None:
+        """Leave out a record the format cannot hold, naming it in ``result.skipped``."""
+        reason = f"record id {record.get('id')}: {error}; fix or remove that record, or export to a format that keeps content blocks"
+        skip_line(_where(self.source), None, reason, self.result.skipped)
 
 
 def _write_export(
-    source: Source,
     path: Path,
+    records: _Records,
     convert: Callable[[dict[str, Any]], Iterable[Any]],
     *,
-    intent_filter: str | None,
-    dedupe: bool,
     validation_fraction: float | None,
     seed: int,
-    progress: bool,
-    check_storable: bool = False,
 ) -> ExportResult:
-    result = ExportResult(destination=path)
+    result = records.result
     train = open_writer(path)
     try:
         valid = open_writer(_validation_path(path)) if validation_fraction else None
@@ -290,32 +354,15 @@ def _write_export(
         raise
     write_train = _line_writer(train)
     write_valid = _line_writer(valid) if valid is not None else write_train  # used only when valid is set
-    seen: set[bytes] = set()
-    records: Iterator[dict[str, Any]] = iter_records(source, skipped=result.skipped)
-    if check_storable:
-        records = _storable(records, _where(source), result.skipped)
-    if progress:
-        from tqdm.auto import tqdm
-
-        records = tqdm(records, desc=f"export {path.name}", unit="rec")
-    try:
-        for record in records:
-            if intent_filter and record["intent"] != intent_filter:
-                result.filtered += 1
-                continue
-            # The prompt key costs a serialisation: only dedupe and the split need it.
-            key = _prompt_key(record) if dedupe or valid is not None else ""
-            if dedupe:
-                digest = hashlib.blake2b(
-                    json.dumps([key, record["accepted_output"], record.get("rejected_output")]).encode(),
-                    digest_size=16,
-                ).digest()
-                if digest in seen:
-                    result.duplicates += 1
-                    continue
-                seen.add(digest)
+    with _discard_on_error(path, train, valid):
+        for record, key in records:
             to_valid = valid is not None and _is_validation(key, validation_fraction or 0.0, seed)
-            for item in convert(record):
+            try:
+                items = convert(record)
+            except InvalidOutputError as exc:
+                records.skip(record, exc)
+                continue
+            for item in items:
                 if item is None:
                     result.degenerate += 1
                 elif to_valid:
@@ -324,12 +371,6 @@ def _write_export(
                 else:
                     write_train(item)
                     result.written += 1
-    except OSError as exc:
-        discard(train, valid)
-        raise (write_error(exc, path) if _is_write_error(exc, train, valid) else exc) from exc
-    except BaseException:
-        discard(train, valid)
-        raise
     if valid is not None:
         try:
             commit(valid)
@@ -339,6 +380,19 @@ def _write_export(
         result.validation_destination = valid.path
     commit(train)
     return result
+
+
+@contextmanager
+def _discard_on_error(path: Path, *writers: AtomicWriter | None) -> Iterator[None]:
+    """Throw the writers' temp files away if the body fails; a write error names ``path`` and the fix."""
+    try:
+        yield
+    except OSError as exc:
+        discard(*writers)
+        raise (write_error(exc, path) if _is_write_error(exc, *writers) else exc) from exc
+    except BaseException:
+        discard(*writers)
+        raise
 
 
 def export_generic(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
@@ -493,17 +547,15 @@ def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_
 
 
 def _text_of(message: dict[str, Any]) -> str:
-    """A message's content as plain text (NeMo's models take strings only)."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            b if isinstance(b, str) else str(b.get("text", ""))
-            for b in content
-            if isinstance(b, str) or (isinstance(b, dict) and b.get("type") == "text")
-        )
-    return ""
+    """A recorded message's content as plain text (NeMo's models take strings only).
+
+    An assistant turn that only calls tools has no text: ``""``. Content with no text in it
+    (only images, a number) raises :class:`~langchain_semantix.errors.InvalidOutputError`;
+    the exporter then skips that record, naming it in ``ExportResult.skipped``.
+    """
+    if message.get("content") is None and message.get("tool_calls"):
+        return ""
+    return require_text(message, what=f"a {message.get('role', 'prompt')} message of the prompt")
 
 
 def _episode_item(role: str, content: str, logprobs: Any = None) -> dict[str, Any]:
@@ -558,61 +610,29 @@ def export_nemo_trajectories(
     that need per-token logprobs (e.g. GRPO) must recompute them for those steps.
     A rejected attempt whose text equals the accepted one is dropped (``degenerate``).
     """
-    path = _check_arguments(destination, intent_filter)
     if isinstance(min_reward_diff, bool) or not isinstance(min_reward_diff, (int, float)) or not 0 <= min_reward_diff < math.inf:
         raise ValueError(f"min_reward_diff must be a finite number >= 0 (a reward spread, e.g. 0.1); got {min_reward_diff!r}")
-    _check_paths(source, [path])
-    path = _check_destination(path, create_dirs)
-    options = dict(
-        intent_filter=intent_filter,
-        min_reward_diff=min_reward_diff,
-        sort_ascending=sort_ascending,
-        run_id=run_id,
-        dedupe=dedupe,
-        progress=progress,
-    )
-    try:
-        return _write_trajectories(source, path, **options)  # type: ignore[arg-type]
-    except UnicodeEncodeError:
-        # a record holds text UTF-8 cannot store: export again, skipping such records
-        return _write_trajectories(source, path, check_storable=True, **options)  # type: ignore[arg-type]
+
+    def write(path: Path, records: _Records) -> ExportResult:
+        return _write_trajectories(path, records, min_reward_diff=min_reward_diff, sort_ascending=sort_ascending, run_id=run_id)
+
+    return _run_export(source, destination, write, intent_filter, dedupe, None, create_dirs, progress)
 
 
-def _write_trajectories(
-    source: Source,
-    path: Path,
-    *,
-    intent_filter: str | None,
-    min_reward_diff: float,
-    sort_ascending: bool,
-    run_id: str | None,
-    dedupe: bool,
-    progress: bool,
-    check_storable: bool = False,
-) -> ExportResult:
+def _write_trajectories(path: Path, records: _Records, *, min_reward_diff: float, sort_ascending: bool, run_id: str | None) -> ExportResult:
+    # Groups are staged as lines, and only (average reward, offset) kept per group to sort them.
+    result = records.result
     staging = open_writer(path, staging="groups.")
     write_group = staging.handle.buffer.write
-    out: AtomicWriter | None = None
     index: list[tuple[float, int]] = []
-    result = ExportResult(destination=path)
-    seen: set[str] = set()
     offset = 0
-    try:
-        records: Iterator[dict[str, Any]] = iter_records(source, intent_filter=intent_filter, skipped=result.skipped)
-        if check_storable:
-            records = _storable(records, _where(source), result.skipped)
-        if progress:
-            from tqdm.auto import tqdm
-
-            records = tqdm(records, desc=f"export {path.name}", unit="rec")
-        for r in records:
-            if dedupe:
-                key = _prompt_key(r) + r["accepted_output"]
-                if key in seen:
-                    result.duplicates += 1
-                    continue
-                seen.add(key)
-            group, same = _trajectory_group(r)
+    with _discard_on_error(path, staging):
+        for r, _ in records:
+            try:
+                group, same = _trajectory_group(r)
+            except InvalidOutputError as exc:
+                records.skip(r, exc)
+                continue
             result.degenerate += same
             rewards = [t["reward"] for t in group]
             if max(rewards) - min(rewards) < min_reward_diff:
@@ -623,22 +643,17 @@ def _write_trajectories(
             index.append((sum(rewards) / len(rewards), offset))
             offset += len(line)
         staging.handle.close()
-        index.sort(key=lambda item: item[0], reverse=not sort_ascending)
+    index.sort(key=lambda item: item[0], reverse=not sort_ascending)
+    with _discard_on_error(path, staging):
         out = open_writer(path)
+    with _discard_on_error(path, staging, out):
         out.handle.write('{"run_id": ' + json.dumps(run_id or path.stem) + ', "trajectories": [')
         with open(staging.tmp, "rb") as groups:
             for n, (_, start) in enumerate(index):
                 groups.seek(start)
                 out.handle.write(("," if n else "") + groups.readline().decode("utf-8").rstrip("\n"))
         out.handle.write("]}\n")
-    except OSError as exc:
-        discard(staging, out)
-        raise (write_error(exc, path) if _is_write_error(exc, staging, out) else exc) from exc
-    except BaseException:
-        discard(staging, out)
-        raise
     discard(staging)
-    assert out is not None  # set before the loop above ends
     commit(out)
     result.written = len(index)
     return result

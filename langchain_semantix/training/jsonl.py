@@ -39,6 +39,7 @@ from typing import IO, Any, TextIO
 
 from filelock import lock_descriptor, unlock_descriptor
 
+from langchain_semantix.errors import SemantixError
 from langchain_semantix.training.records import to_json_line
 
 __all__ = [
@@ -92,11 +93,11 @@ class CorruptLineWarning(UserWarning):
     """A JSONL line could not be parsed (or is not a valid record) and was skipped."""
 
 
-class LockTimeoutError(TimeoutError):
+class LockTimeoutError(SemantixError, TimeoutError):
     """The lock of a JSONL file could not be taken in time."""
 
 
-class NotARegularFileError(OSError):
+class NotARegularFileError(SemantixError, OSError):
     """A path names a device, a FIFO or a socket, which cannot hold JSONL records."""
 
 

@@ -17,14 +17,28 @@ from uuid import UUID
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
+from typing_extensions import TypedDict
 
 from langchain_semantix._messages import messages_to_dicts
 from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
 from langchain_semantix.training.records import RecordError, Redactor, redact_texts
 
-__all__ = ["TrainingDataLogger"]
+__all__ = ["TrainingDataLogger", "LogEntry"]
 
 logger = logging.getLogger("langchain_semantix")
+
+
+class LogEntry(TypedDict):
+    """One line of a :class:`TrainingDataLogger` file."""
+
+    #: The messages sent, then the response as the last (assistant) turn.
+    messages: list[dict[str, Any]]
+    call_type: str
+    #: The logger's ``run_metadata`` overlaid with the call's own metadata.
+    metadata: dict[str, Any]
+    run_id: str
+    #: ISO 8601, UTC.
+    timestamp: str
 
 
 def _message_dicts(messages: Any) -> list[dict[str, Any]]:
@@ -44,7 +58,7 @@ def _message_dicts(messages: Any) -> list[dict[str, Any]]:
 class TrainingDataLogger(BaseCallbackHandler):
     """Logs LLM calls as JSONL training data (RuleChef's API), also as a callback handler.
 
-    ``log(call_type, messages, response, metadata)`` writes one line::
+    ``log(call_type, messages, response, metadata)`` writes one line, a :class:`LogEntry`::
 
         {"messages": [...messages, {"role": "assistant", "content": response}],
          "call_type": ..., "metadata": {**run_metadata, **metadata},
@@ -124,7 +138,7 @@ class TrainingDataLogger(BaseCallbackHandler):
             raise RecordError(f"response must be a str, got {type(response).__name__}")
         if metadata is not None and not isinstance(metadata, dict):
             raise RecordError(f"metadata must be a dict of JSON values, got {type(metadata).__name__}")
-        entry = {
+        entry: LogEntry = {
             "messages": _message_dicts(messages) + [{"role": "assistant", "content": response}],
             "call_type": call_type,
             "metadata": {**self.run_metadata, **(metadata or {})},
@@ -134,7 +148,7 @@ class TrainingDataLogger(BaseCallbackHandler):
         if self.redact is not None:
             entry["messages"] = redact_texts(entry["messages"], self.redact)
             entry["metadata"] = redact_texts(entry["metadata"], self.redact)
-        self.file.append(entry)
+        self.file.append(dict(entry))
         with self._lock:
             self._counts[call_type] += 1
 

@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+from langchain_semantix.errors import SemantixError
+
 __all__ = ["TemporaryPostgres", "find_postgres_bindir", "PostgresUnavailable"]
 
 _TIMEOUT_S = 60
@@ -31,7 +33,7 @@ SUPERUSER = "semantix"
 PASSWORD_USER = "semantix_pw"
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailable(SemantixError, RuntimeError):
     """No PostgreSQL server binaries (``initdb``, ``pg_ctl``) on this machine."""
 
 

@@ -29,6 +29,7 @@ from contextlib import ExitStack, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from langchain_semantix.errors import SemantixError
 from langchain_semantix.training.backends import CONNECTION_PREFIXES
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ _SETUP_TIMEOUT_MESSAGE = (
 _INSTALL_HINT = 'PostgreSQL support needs the postgres extra: pip install "langchain-semantix[postgres]"'
 
 
-class StoreConnectionError(ConnectionError):
+class StoreConnectionError(SemantixError, ConnectionError):
     """The database could not be reached or refused the login; the message names the fix."""
 
 

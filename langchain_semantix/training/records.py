@@ -18,6 +18,8 @@ from typing import Annotated, Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from langchain_semantix.errors import SemantixError
+
 __all__ = [
     "SCHEMA_VERSION",
     "SEMANTIX_FIELDS",
@@ -53,7 +55,7 @@ Redactor = Callable[[str], str]
 Score = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class RecordError(ValueError):
+class RecordError(SemantixError, ValueError):
     """A record is missing a field or holds a value that cannot be stored."""
 
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from langgraph.store.base import BaseStore, GetOp, PutOp
 
+from langchain_semantix.errors import SemantixError
 from langchain_semantix.training.backends import DEFAULT_NAMESPACE, StoreBackend
 from langchain_semantix.training.postgres import is_postgres_store, iter_values_by_key, transient_errors
 from langchain_semantix.training.records import to_json_line
@@ -30,7 +31,7 @@ T = TypeVar("T")
 _BACKENDS: weakref.WeakSet[SharedStoreBackend] = weakref.WeakSet()
 
 
-class StoreWriteError(RuntimeError):
+class StoreWriteError(SemantixError, RuntimeError):
     """A record could not be written to the store, even after retrying."""
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from langchain_semantix.training.openai_format import *  # noqa: F403
+import warnings
+
 from langchain_semantix.training.openai_format import MIN_EXAMPLES, ValidationReport, validate_openai_file
 
 __all__ = ["ValidationReport", "validate_openai_file", "MIN_EXAMPLES"]
+
+warnings.warn(
+    "langchain_semantix.training.validate is deprecated; import from langchain_semantix.training.openai_format",
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
+import re
 
 import pytest
 
@@ -136,3 +139,23 @@ def test_a_closed_pipe_on_stdout_ends_quietly(tmp_path):
     reader.stdout.close()  # like `| head -1`
     _, err = reader.communicate(timeout=60)
     assert reader.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+@pytest.mark.parametrize(
+    "bounds,good,bad,message",
+    [
+        ((0.0, 1.0, True, True), ["0.5", "1e-3"], ["0", "1", "nan", "-0.1"], "is not between 0 and 1 (exclusive), e.g. 0.1"),
+        ((0.0, 1.0, False, True), ["0", "0.99"], ["1", "nan", "-1"], "is not in [0, 1), e.g. 0.1"),
+        ((0.0, math.inf, True, True), ["3", "1e-9"], ["0", "inf", "nan"], "is not a finite number above 0, e.g. 0.1"),
+        ((0.0, math.inf, False, True), ["0", "7.5"], ["-1e-9", "inf", "nan"], "is not a finite number >= 0, e.g. 0.1"),
+    ],
+)
+def test_bounded_float_accepts_its_range_and_names_it_otherwise(bounds, good, bad, message):
+    low, high, low_open, high_open = bounds
+    parse = cli.bounded_float(low, high, low_open=low_open, high_open=high_open, example="0.1")
+    assert [parse(text) for text in good] == [float(text) for text in good]
+    for text in bad:
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(message)):
+            parse(text)
+    with pytest.raises(argparse.ArgumentTypeError, match="'x' is not a number"):
+        parse("x")

@@ -2,21 +2,64 @@
 
 from __future__ import annotations
 
+import importlib
 import pickle
+import pkgutil
+import warnings
 
 import pytest
 from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, Generation
 
-from langchain_semantix.errors import InvalidOutputError, JudgeModelError, SemanticIntentError, SemantixError, require_text
+import langchain_semantix
+from langchain_semantix.errors import InvalidOutputError, SemanticIntentError, SemantixError, require_text
 from langchain_semantix.judges import Verdict
 
+# The builtin (or LangChain) parent each error keeps, so ``except ValueError`` and friends still work.
+BUILTIN_PARENTS = {
+    "SemanticIntentError": OutputParserException,
+    "InvalidOutputError": TypeError,
+    "JudgeModelError": RuntimeError,
+    "JudgeReplyError": ValueError,
+    "RecordError": ValueError,
+    "LabelError": ValueError,
+    "CircularLabelError": ValueError,
+    "LockTimeoutError": TimeoutError,
+    "NotARegularFileError": OSError,
+    "StoreConnectionError": ConnectionError,
+    "StoreWriteError": RuntimeError,
+    "PostgresUnavailable": RuntimeError,
+}
 
-def test_every_error_shares_the_base_and_keeps_its_builtin_parent():
-    assert issubclass(SemanticIntentError, SemantixError) and issubclass(SemanticIntentError, OutputParserException)
-    assert issubclass(InvalidOutputError, SemantixError) and issubclass(InvalidOutputError, TypeError)
-    assert issubclass(JudgeModelError, SemantixError) and issubclass(JudgeModelError, RuntimeError)
+
+def _package_exceptions() -> dict[str, type[BaseException]]:
+    """Every exception class (warnings aside) defined anywhere in the package."""
+    found: dict[str, type[BaseException]] = {}
+    for module_info in pkgutil.walk_packages(langchain_semantix.__path__, "langchain_semantix."):
+        if module_info.name.endswith("__main__"):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the deprecated modules are walked too
+            module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            is_error = isinstance(value, type) and issubclass(value, BaseException) and not issubclass(value, Warning)
+            if is_error and value.__module__ == module.__name__:
+                found[f"{module.__name__}.{name}"] = value
+    return found
+
+
+def test_every_exception_in_the_package_derives_from_the_base():
+    errors = _package_exceptions()
+    assert {cls.__name__ for cls in errors.values()} >= set(BUILTIN_PARENTS)
+    outside = sorted(name for name, cls in errors.items() if not issubclass(cls, SemantixError))
+    assert outside == []
+
+
+@pytest.mark.parametrize("name,parent", sorted(BUILTIN_PARENTS.items()))
+def test_every_error_keeps_its_builtin_parent(name, parent):
+    (cls,) = [cls for cls in _package_exceptions().values() if cls.__name__ == name]
+    assert issubclass(cls, SemantixError) and issubclass(cls, parent)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +97,10 @@ def test_semantic_intent_error_pickles_and_carries_the_feedback():
     again = pickle.loads(pickle.dumps(error))
     assert again.observation == "feedback" and again.llm_output == "Go away." and again.send_to_llm
     assert again.intent_name == "Polite" and again.score == 0.1 and "after 2 attempts" in str(again)
+
+
+def test_require_text_reads_a_recorded_message_dict():
+    message = {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "image_url", "image_url": {"url": "x"}}]}
+    assert require_text(message) == "a"
+    with pytest.raises(InvalidOutputError, match="no text content"):
+        require_text({"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]})

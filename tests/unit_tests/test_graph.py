@@ -1,5 +1,3 @@
-import asyncio
-
 import pytest
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
@@ -84,10 +82,10 @@ def test_custom_stream_events(judge, healing_model):
     assert {"intent", "score", "threshold", "latency_ms"} <= set(events[0])
 
 
-def test_async_and_two_intents(judge):
+async def test_async_and_two_intents(judge):
     model = ScriptedChatModel(draft="go away", revision="Thank you, no — maybe Monday.")
     graph = create_retry_subgraph(model, [Polite, MentionsDate], judge=judge)
-    out = asyncio.run(graph.ainvoke(START_MSG))
+    out = await graph.ainvoke(START_MSG)
     assert out["passed"] and len(out["verdicts"]) == 2
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import langchain_semantix
 from langchain_semantix import judges, training
 
@@ -109,10 +111,40 @@ def test_moved_modules_still_import_with_a_deprecation_warning():
         ("loop", "run_attempts"),
         ("corrections", "CorrectionSession"),
         ("nodes", "create_export_node"),
+        ("training.validate", "validate_openai_file"),
     ]:
         sys.modules.pop(f"langchain_semantix.{old}", None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             module = importlib.import_module(f"langchain_semantix.{old}")
         assert hasattr(module, name)
-        assert any(issubclass(w.category, DeprecationWarning) for w in caught), old
+        assert any(issubclass(w.category, DeprecationWarning) and "deprecated" in str(w.message) for w in caught), old
+
+
+def test_the_loop_shim_names_the_replacement_of_its_pre_refactor_functions():
+    with pytest.warns(DeprecationWarning, match="langchain_semantix.attempts"):
+        sys.modules.pop("langchain_semantix.loop", None)
+        import langchain_semantix.loop as loop
+    for old, new in [("run_loop", "run_attempts"), ("arun_loop", "arun_attempts")]:
+        with pytest.raises(AttributeError, match=f"langchain_semantix.attempts.{new}"):
+            getattr(loop, old)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        loop.nothing_here  # noqa: B018
+
+
+def test_the_root_type_checking_imports_match_the_lazy_exports():
+    """Type checkers read the ``TYPE_CHECKING`` block, the runtime reads ``_EXPORTS``: same
+    names, same modules, each re-exported explicitly (``X as X``)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(langchain_semantix))
+    (block,) = [node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"]
+    imported = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            assert alias.asname == alias.name, f"{alias.name} is not re-exported (write `{alias.name} as {alias.name}`)"
+            imported[alias.name] = node.module
+    assert imported == langchain_semantix._EXPORTS
+    assert langchain_semantix.__all__ == list(langchain_semantix._EXPORTS)

@@ -1,5 +1,3 @@
-import asyncio
-
 import pytest
 from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -54,10 +52,10 @@ def test_batch_is_one_judge_pass(judge):
         parser.batch(["fine", "go away"])
 
 
-def test_async_paths(judge):
+async def test_async_paths(judge):
     parser = IntentParser(Polite, judge=judge)
-    assert asyncio.run(parser.ainvoke("fine")) == "fine"
-    out = asyncio.run(parser.abatch(["fine", "go away"], return_exceptions=True))
+    assert await parser.ainvoke("fine") == "fine"
+    out = await parser.abatch(["fine", "go away"], return_exceptions=True)
     assert out[0] == "fine" and isinstance(out[1], SemanticIntentError)
 
 

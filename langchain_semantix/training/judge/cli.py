@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from langchain_semantix.cli import EXIT_CODES, _Formatter, _positive_int
+from langchain_semantix.cli import EXIT_CODES, _Formatter, _positive_int, bounded_float
 from langchain_semantix.judges.specs import JUDGE_ENV_VAR, SPECS, load_judge
 
 __all__ = ["add_judge_parser", "load_judge", "JUDGE_ENV_VAR"]  # load_judge lives in judges.specs
@@ -70,15 +70,8 @@ def _guarded(func: Any) -> Any:
     return run
 
 
-def _share(text: str) -> float:
-    """A share in [0, 1): 0 turns the held-out part off."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"{value} is not in [0, 1), e.g. 0.2 (0 turns it off)")
-    return value
+#: A share in [0, 1): 0 turns the held-out part off.
+_share = bounded_float(0.0, 1.0, example="0.2 (0 turns it off)")
 
 
 def _parser(subparsers: Any, name: str, help: str) -> argparse.ArgumentParser:

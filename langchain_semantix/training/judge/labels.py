@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from langchain_semantix.errors import InvalidOutputError, require_text
+from langchain_semantix.errors import InvalidOutputError, SemantixError, require_text
 from langchain_semantix.training.backends import JsonlBackend, RecordBackend, is_store_spec, open_source
 from langchain_semantix.training.shared_store import SharedStoreBackend
 
@@ -39,7 +39,7 @@ LABELS_NAMESPACE = ("semantix", "labels")
 _CSV_COLUMNS = ("requirement", "output", "label")
 
 
-class LabelError(ValueError):
+class LabelError(SemantixError, ValueError):
     """A label file or label set cannot be used; the message says where and how to fix it."""
 
 

@@ -65,17 +65,6 @@ def test_window_scores_are_the_real_models_scores(tiny_nli_path):
     assert verdict.score == pytest.approx(float(expected.min()), abs=1e-5)
 
 
-def test_windows_cover_every_character_with_overlap(tiny_nli_path):
-    tokenizer = CrossEncoder(str(tiny_nli_path)).tokenizer
-    text = " ".join(f"w{n}" for n in range(200))
-    windows = split_into_windows(text, tokenizer, 40, 10)
-    assert windows[0].startswith("w0 ") and windows[-1].endswith("w199")
-    for left, right in zip(windows, windows[1:]):
-        assert right.split()[0] in left.split()  # consecutive windows share tokens
-    assert set(" ".join(windows).split()) == set(text.split())
-    assert split_into_windows("short text", tokenizer, 40, 10) == ["short text"]
-
-
 def test_huge_output_is_refused_not_judged_in_part(tiny_nli_path):
     verdict = NLIJudge(str(tiny_nli_path), max_windows=4).evaluate("word " * 5_000, REQ)
     assert not verdict.passed and verdict.truncated and verdict.score is None

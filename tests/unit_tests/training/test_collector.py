@@ -53,17 +53,13 @@ def test_first_try_pass_records_nothing(tmp_path, judge):
     assert collector.diagnostics()["first_try_passes"] == 1
 
 
-def test_concurrent_async_runs_do_not_mix(tmp_path, judge):
+async def test_concurrent_async_runs_do_not_mix(tmp_path, judge):
     from langchain_semantix.testing import ScriptedChatModel
 
     collector = TrainingCollector(tmp_path / "c.jsonl")
     model = ScriptedChatModel(draft=lambda q: f"go away {q}", revision=lambda q: f"Sorry, {q}: I can't.")
     chain = with_intent_retry(model, Polite, judge=judge)
-
-    async def both():
-        return await asyncio.gather(*(chain.ainvoke(q, config={"callbacks": [collector]}) for q in ("alpha", "beta")))
-
-    asyncio.run(both())
+    await asyncio.gather(*(chain.ainvoke(q, config={"callbacks": [collector]}) for q in ("alpha", "beta")))
     records = sorted(collector.records(), key=lambda r: r["accepted_output"])
     assert len(records) == 2
     for record, q in zip(records, ("alpha", "beta")):
@@ -231,7 +227,7 @@ def _hold_lock(lock_path, ready, release):
         release.wait(60)
 
 
-def test_event_loop_keeps_running_while_another_process_holds_the_lock(tmp_path, judge, healing_model):
+async def test_event_loop_keeps_running_while_another_process_holds_the_lock(tmp_path, judge, healing_model):
     path = tmp_path / "c.jsonl"
     collector = TrainingCollector(path, lock_timeout=60)
     chain = with_intent_retry(healing_model, Polite, judge=judge)
@@ -262,7 +258,7 @@ def test_event_loop_keeps_running_while_another_process_holds_the_lock(tmp_path,
 
     try:
         assert ready.wait(60)
-        asyncio.run(scenario())
+        await scenario()
     finally:
         release.set()
         holder.join(60)
@@ -315,44 +311,62 @@ def test_connection_string_points_to_the_store_helpers(tmp_path, monkeypatch):
     assert not list(tmp_path.iterdir())  # no "postgresql:" folder made
 
 
-def test_arecord_appends_concurrent_pairs_in_batches(tmp_path, monkeypatch):
+async def test_arecord_appends_concurrent_pairs_in_batches(tmp_path, monkeypatch):
     path = tmp_path / "c.jsonl"
     collector = TrainingCollector(path)
     writes = []
     real = collector._file.append_bytes
     monkeypatch.setattr(collector._file, "append_bytes", lambda payload: writes.append(payload.count(b"\n")) or real(payload))
 
-    async def many():
-        return await asyncio.gather(*(collector.arecord(**{**PAIR, "accepted_output": f"a{i}"}) for i in range(50)))
-
-    returned = asyncio.run(many())
+    returned = await asyncio.gather(*(collector.arecord(**{**PAIR, "accepted_output": f"a{i}"}) for i in range(50)))
     stored = list(read_jsonl(path))
     assert sorted(r["accepted_output"] for r in stored) == sorted(f"a{i}" for i in range(50))
     assert [r["id"] for r in returned] == [r["id"] for r in stored]  # written in the order they were recorded
     assert sum(writes) == 50 and len(writes) < 50  # several pairs per lock acquisition and write
 
 
-def test_arecord_failure_is_counted_spooled_or_raised(tmp_path):
+async def test_arecord_failure_is_counted_spooled_or_raised(tmp_path):
     path = tmp_path / "c.jsonl"
     collector = TrainingCollector(path, spool=tmp_path / "spool.jsonl")
     collector.record(**PAIR)
     path.chmod(0o444)
     with pytest.warns(CollectorWriteWarning, match="read-only"):
-        asyncio.run(collector.arecord(**{**PAIR, "accepted_output": "kept"}))
+        await collector.arecord(**{**PAIR, "accepted_output": "kept"})
     assert collector.diagnostics()["spooled"] == 1
     assert [r["accepted_output"] for r in read_jsonl(tmp_path / "spool.jsonl")] == ["kept"]
     strict = TrainingCollector(path)
     with pytest.warns(CollectorWriteWarning), pytest.raises(PermissionError, match="read-only"):
-        asyncio.run(strict.arecord(**PAIR))
+        await strict.arecord(**PAIR)
     with pytest.raises(RecordError, match="tags"):
-        asyncio.run(strict.arecord(**PAIR, tags="abc"))
+        await strict.arecord(**PAIR, tags="abc")
 
 
-def test_ahandle_outcome_writes_through_the_batches(tmp_path):
+async def test_ahandle_outcome_writes_through_the_batches(tmp_path):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-
-    async def outcomes():
-        return await asyncio.gather(*(collector.ahandle_outcome({**_healed_outcome(), "session_id": f"s{i}"}) for i in range(20)))
-
-    assert all(r is not None for r in asyncio.run(outcomes()))
+    outcomes = await asyncio.gather(*(collector.ahandle_outcome({**_healed_outcome(), "session_id": f"s{i}"}) for i in range(20)))
+    assert all(r is not None for r in outcomes)
     assert collector.stats()["total_pairs"] == 20 and collector.diagnostics()["healed"] == 20
+
+
+def test_the_accepted_attempt_named_by_the_outcome_is_the_accepted_text(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    outcome = _healed_outcome()
+    later = {**outcome["attempts"][0], "attempt": 3, "output": "listed after the answer"}
+    collector.handle_outcome({**outcome, "attempts": [*outcome["attempts"], later]})
+    (record,) = list(read_jsonl(tmp_path / "c.jsonl"))
+    assert record["accepted_output"] == "yes" and record["attempts"] == 2
+    assert [a["output"] for a in record["rejected_attempts"]] == ["no"]
+
+
+def test_an_accepted_attempt_that_names_no_attempt_is_a_counted_failure(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    with pytest.warns(CollectorWriteWarning, match="accepted_attempt 7"):
+        assert collector.handle_outcome({**_healed_outcome(), "accepted_attempt": 7}) is None
+    assert list(read_jsonl(tmp_path / "c.jsonl")) == []
+    assert collector.diagnostics()["write_errors"] == 1
+
+
+def test_a_first_attempt_accepted_is_a_first_try_pass(tmp_path):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    assert collector.handle_outcome({**_healed_outcome(), "accepted_attempt": 1}) is None
+    assert collector.diagnostics()["first_try_passes"] == 1 and collector.diagnostics()["healed"] == 0

@@ -16,6 +16,7 @@ from langchain_semantix.training.exporters import (
     export_trl_kto,
     export_trl_sft,
 )
+from langchain_semantix.training.jsonl import CorruptLineWarning
 from tests.unit_tests.training._data import BAD_LINES, FEEDBACK, lines, rec, write
 
 
@@ -244,3 +245,36 @@ def test_unmarked_feedback_of_any_renderer_never_reaches_the_prompt(tmp_path, wh
     assert original_prompt(record, add_requirement=False) == [{"role": "user", "content": "question 0"}]
     out = export_openai(write(tmp_path / "c.jsonl", [record]), tmp_path / "sft.jsonl")
     assert custom not in json.dumps(lines(out.destination))
+
+
+def test_nemo_exports_skip_a_record_whose_prompt_has_no_text_and_name_it(tmp_path):
+    image_only = rec(0)
+    image_only["id"] = "img0"
+    image_only["prompt_messages"][0]["content"] = [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA"}}]
+    src = write(tmp_path / "c.jsonl", [image_only, rec(1)])
+    with pytest.warns(CorruptLineWarning, match="img0"):
+        dpo = export_nemo_dpo(src, tmp_path / "d.jsonl")
+    assert dpo.written == 1 and lines(dpo.destination)[0]["prompt"][-1]["content"] == "question 1"
+    assert len(dpo.skipped) == 1 and "no text content" in dpo.skipped[0] and "fix or remove" in dpo.skipped[0]
+    with pytest.warns(CorruptLineWarning, match="img0"):
+        traj = export_nemo_trajectories(src, tmp_path / "t.json")
+    assert traj.written == 1 and len(traj.skipped) == 1
+    # formats that keep content blocks export the record as it is
+    assert export_openai(src, tmp_path / "o.jsonl").written == 2
+
+
+def test_nemo_prompt_keeps_a_tool_call_turn_as_empty_text(tmp_path):
+    r = rec(0)
+    call = {"name": "lookup", "args": {"q": "x"}, "id": "c1", "type": "tool_call"}
+    r["prompt_messages"][1:1] = [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "content": "found", "tool_call_id": "c1"},
+    ]
+    prompt = lines(export_nemo_dpo(write(tmp_path / "c.jsonl", [r]), tmp_path / "d.jsonl").destination)[0]["prompt"]
+    assert [(m["role"], m["content"]) for m in prompt[1:]] == [("user", "question 0"), ("assistant", ""), ("tool", "found")]
+
+
+def test_trajectory_filtered_counts_the_intent_filter_and_the_reward_spread(tmp_path):
+    src = write(tmp_path / "c.jsonl", [rec(0, rs=0.1, acc=0.9), rec(1, intent="Other"), rec(2, rs=0.5, acc=0.52)])
+    out = export_nemo_trajectories(src, tmp_path / "t.json", intent_filter="Polite", min_reward_diff=0.1)
+    assert out.written == 1 and out.filtered == 2

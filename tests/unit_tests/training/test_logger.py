@@ -45,3 +45,13 @@ def test_logger_checks_its_destination_and_refuses_unreadable_text(tmp_path):
     with pytest.raises(RecordError, match="surrogate"):
         log.log("c", [{"role": "user", "content": "x"}], "bad \ud800")
     assert not (tmp_path / "calls.jsonl").exists() and log.count == 0
+
+
+def test_every_line_has_exactly_the_fields_of_the_entry_schema(tmp_path):
+    from langchain_semantix.training.logger import LogEntry
+
+    log = TrainingDataLogger(tmp_path / "calls.jsonl", run_metadata={"dataset": "d"})
+    log.log("synth", [{"role": "user", "content": "q"}], "a", {"step": 1})
+    (entry,) = list(read_jsonl(tmp_path / "calls.jsonl"))
+    assert set(entry) == set(LogEntry.__annotations__)
+    assert entry["messages"][-1] == {"role": "assistant", "content": "a"} and entry["metadata"] == {"dataset": "d", "step": 1}

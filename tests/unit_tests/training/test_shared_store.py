@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 
@@ -65,33 +64,26 @@ def test_transient_errors_are_retried_then_reported():
         _pair(collector, 2)
 
 
-def test_writes_inside_an_event_loop_run_off_the_loop():
+async def test_writes_inside_an_event_loop_run_off_the_loop():
     store = FlakyStore(failures=0)
     collector = TrainingCollector.from_store(store)
 
-    async def run() -> int:
-        for n in range(20):
-            _pair(collector, n)  # as a callback handler on the loop would
-        await collector.aflush()
-        return threading.get_ident()
-
-    loop_thread = asyncio.run(run())
-    assert loop_thread not in store.threads
+    for n in range(20):
+        _pair(collector, n)  # as a callback handler on the loop would
+    await collector.aflush()
+    assert threading.get_ident() not in store.threads
     assert len(list(collector.records())) == 20
 
 
-def test_failed_background_writes_are_kept_and_raised():
+async def test_failed_background_writes_are_kept_and_raised():
     store = FlakyStore(failures=10**6)
     collector = TrainingCollector.from_store(store)
     backend: SharedStoreBackend = collector.backend  # type: ignore[assignment]
     backend.retry_for = 0.1
 
-    async def run() -> None:
+    with pytest.raises(StoreWriteError, match="kept in backend.failed"):
         _pair(collector, 1)
         await collector.aflush()
-
-    with pytest.raises(StoreWriteError, match="kept in backend.failed"):
-        asyncio.run(run())
     assert len(backend.failed) == 1
     store.failures = 0
     backend.append_many(backend.failed)
