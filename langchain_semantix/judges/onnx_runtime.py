@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,8 @@ def _export(model_dir: Path, target: Path) -> Path:
 
     sample = tokenizer(["an example output", "another"], ["a hypothesis", "one more"], padding=True, return_tensors="pt")
     axes = {name: {0: "batch", 1: "sequence"} for name in names}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about Python conditions that do not vary here
         torch.onnx.export(
             LogitsOnly(),
             tuple(sample[name] for name in names),
