@@ -277,7 +277,9 @@ def load_torch_scorer(path: str, *, quantize: str | None, device: str | None, ma
 
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path)
-    scorer = TorchPairScorer(model, tokenizer, max_length=model_max_length(tokenizer, model.config, max_length), batch_size=batch_size, device=device)
+    scorer = TorchPairScorer(
+        model, tokenizer, max_length=model_max_length(tokenizer, model.config, max_length), batch_size=batch_size, device=device
+    )
     if quantize == "int8":
         scorer.quantize_int8()
     return scorer

@@ -227,7 +227,9 @@ class NLIJudge(Judge):
     def _load(self, device: str | None, backend: Backend, max_length: int | None) -> PairScorer:
         path = resolve_model_path(self.model_name)  # before importing torch: a missing model fails in a second
         try:
-            return load_pair_scorer(path, backend=backend, quantize=self.quantize, device=device, max_length=max_length, batch_size=self.batch_size)
+            return load_pair_scorer(
+                path, backend=backend, quantize=self.quantize, device=device, max_length=max_length, batch_size=self.batch_size
+            )
         except ImportError as exc:
             raise _load_error(self.model_name, f"{exc} (the 'nli' extra is not installed)") from exc
         except (JudgeModelError, ValueError):

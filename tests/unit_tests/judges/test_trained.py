@@ -26,11 +26,18 @@ def judge_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     target = tmp_path_factory.mktemp("trained")
     tokenizer = BertTokenizerFast.from_pretrained(bundled_minilm_path())
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, num_labels=1)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64, num_labels=1
+    )
     torch.manual_seed(0)
     BertForSequenceClassification(config).save_pretrained(target)
     tokenizer.save_pretrained(target)
-    manifest = {"schema_version": 1, "id": "trained:test:0", "recipe": {"max_length": 64}, "thresholds": {"global": 0.5, "requirements": {REQ: 0.4}}}
+    manifest = {
+        "schema_version": 1,
+        "id": "trained:test:0",
+        "recipe": {"max_length": 64},
+        "thresholds": {"global": 0.5, "requirements": {REQ: 0.4}},
+    }
     (target / MANIFEST_NAME).write_text(json.dumps(manifest))
     return target
 
