@@ -19,10 +19,12 @@ _INLINE_KEY_CHARS = 2048
 _Key = tuple[str, str | bytes, str | bytes, float]
 
 
-def _text_key(text: str) -> str | bytes:
-    if len(text) <= _INLINE_KEY_CHARS:
-        return text
+def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _text_key(text: str) -> str | bytes:
+    return text if len(text) <= _INLINE_KEY_CHARS else _digest(text)
 
 
 class CachedJudge(Judge):
@@ -75,17 +77,27 @@ class CachedJudge(Judge):
             self._cache.clear()
 
     def _lookup(self, key: _Key) -> Verdict | None:
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
+        # No lock: a dict look-up and move_to_end are atomic; an entry evicted in between is
+        # still a correct verdict to return.
+        hit = self._cache.get(key)
+        if hit is not None:
+            try:
                 self._cache.move_to_end(key)
-                self.hits += 1
+            except KeyError:
+                pass
+            self.hits += 1
         return hit
 
     def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        if type(output) is str and type(intent_description) is str:  # the hot path: no list, no checks beyond these
+        if type(output) is str and type(intent_description) is str:  # the hot path: one tuple, one look-up
             limit = self.judge.threshold_for(intent_description) if threshold is None else float(threshold)
-            hit = self._lookup((self.judge.identity, _text_key(output), _text_key(intent_description), limit))
+            key = (
+                self.judge.identity,
+                output if len(output) <= _INLINE_KEY_CHARS else _digest(output),
+                intent_description if len(intent_description) <= _INLINE_KEY_CHARS else _digest(intent_description),
+                limit,
+            )
+            hit = self._lookup(key)
             if hit is not None:
                 return hit
         return self.evaluate_batch([(output, intent_description)], threshold)[0]

@@ -223,6 +223,7 @@ class NLIJudge(Judge):
         self.labels = [str(id2label[k]) for k in sorted(id2label, key=int)]
         self.entailment_index = entailment_index(id2label)
         self._hypothesis_tokens: dict[str, int] = {}
+        self._identity = f"{type(self).__qualname__}:{self.model_id}"  # read on every cache look-up
 
     def _load(self, device: str | None, backend: Backend, max_length: int | None) -> PairScorer:
         path = resolve_model_path(self.model_name)  # before importing torch: a missing model fails in a second
@@ -248,6 +249,10 @@ class NLIJudge(Judge):
     @property
     def model_id(self) -> str | None:
         return self.model_name + ("@int8" if self.quantize else "")
+
+    @property
+    def identity(self) -> str:
+        return self._identity
 
     @property
     def max_length(self) -> int:
