@@ -106,7 +106,7 @@ def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIME
     A local folder is used as it is; a hub name is looked up in the Hugging Face cache first
     (no network). Only when it is not cached and ``HF_HUB_OFFLINE`` is unset is the hub asked,
     once, with a ``probe_timeout`` seconds limit and no retries; when that fails the error says
-    why and how to fix it. A reachable hub returns the name, and sentence-transformers downloads.
+    why and how to fix it. A reachable hub returns the name, and the judge downloads it.
 
     Raises:
         JudgeModelError: the model is neither on disk, nor cached, nor reachable.
@@ -136,6 +136,17 @@ def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIME
             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}).",
         ) from exc
     return model_name
+
+
+def download_model(model_name: str) -> str:
+    """Download a hub model's config, tokenizer and weights (not its other formats); the local folder."""
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.txt", "*.model", "*.safetensors"]
+    folder = snapshot_download(model_name, allow_patterns=patterns)
+    if not any(name.endswith(".safetensors") for name in os.listdir(folder)):
+        folder = snapshot_download(model_name, allow_patterns=[*patterns, "pytorch_model.bin"])
+    return str(folder)
 
 
 class NLIJudge(Judge):
@@ -228,6 +239,8 @@ class NLIJudge(Judge):
     def _load(self, device: str | None, backend: Backend, max_length: int | None) -> PairScorer:
         path = resolve_model_path(self.model_name)  # before importing torch: a missing model fails in a second
         try:
+            if not os.path.isdir(path):  # on the hub and reachable: fetch the files both engines read
+                path = download_model(path)
             return load_pair_scorer(
                 path, backend=backend, quantize=self.quantize, device=device, max_length=max_length, batch_size=self.batch_size
             )
