@@ -188,6 +188,7 @@ class CrossEncoderPairScorer(PairScorer):
 
     def __init__(self, cross_encoder: CrossEncoder, *, batch_size: int) -> None:
         self.cross_encoder = cross_encoder
+        self._lock = threading.Lock()  # one predict at a time, as for TorchPairScorer
         tokenizer = cross_encoder.tokenizer
         config = getattr(cross_encoder, "config", None)
         super().__init__(
@@ -201,7 +202,8 @@ class CrossEncoderPairScorer(PairScorer):
     def predict_logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         if not pairs:
             return np.zeros((0, len(self.id2label)), dtype=np.float32)
-        logits = self.cross_encoder.predict(list(pairs), batch_size=self.batch_size, apply_softmax=False, show_progress_bar=False)
+        with self._lock:
+            logits = self.cross_encoder.predict(list(pairs), batch_size=self.batch_size, apply_softmax=False, show_progress_bar=False)
         return np.asarray(logits, dtype=np.float32).reshape(len(pairs), -1)
 
     def quantize_int8(self) -> None:

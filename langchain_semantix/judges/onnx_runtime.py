@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import warnings
@@ -121,8 +122,22 @@ def _export(model_dir: Path, target: Path) -> Path:
 def _quantize_int8(source: Path, target: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    hint = _DropMessage("pre-processing before quantization")  # a note to people tuning models by hand
+    logging.getLogger().addFilter(hint)
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    finally:
+        logging.getLogger().removeFilter(hint)
     return target
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.text not in record.getMessage()
 
 
 def _prune(cache: Path, *, keep: Path) -> None:
@@ -139,7 +154,7 @@ def _prune(cache: Path, *, keep: Path) -> None:
 
 class OnnxPairScorer(PairScorer):
     """A pair classifier run by an ONNX Runtime session on the CPU (all graph optimisations,
-    one intra-op thread per physical core). Sessions are safe to call from many threads."""
+    one intra-op thread per physical core, no spinning). Sessions are safe to call from many threads."""
 
     backend = "onnx"
 
@@ -161,6 +176,9 @@ class OnnxPairScorer(PairScorer):
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = physical_cores()
         options.inter_op_num_threads = 1
+        # Idle workers sleep instead of spinning: on a busy machine (the app's own threads, other
+        # processes) spinning burns the time slices the last worker of an operator needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         tokenizer = AutoTokenizer.from_pretrained(path)
         config = AutoConfig.from_pretrained(path)
