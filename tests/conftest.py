@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,19 @@ class Polite(Intent):
 
 class MentionsDate(Intent):
     """The text must mention a date."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Models exported to ONNX during the tests go to a temporary folder, not the user's cache."""
+    previous = os.environ.get("SEMANTIX_ONNX_CACHE")
+    folder = tmp_path_factory.mktemp("onnx-cache")
+    os.environ["SEMANTIX_ONNX_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("SEMANTIX_ONNX_CACHE", None)
+    else:
+        os.environ["SEMANTIX_ONNX_CACHE"] = previous
 
 
 @pytest.fixture

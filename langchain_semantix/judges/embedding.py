@@ -8,21 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from langchain_semantix.errors import JudgeModelError
-from langchain_semantix.judges.base import (
-    Judge,
-    Verdict,
-    check_text,
-    empty_output_verdict,
-    resolve_thresholds,
-)
-from langchain_semantix.judges.windows import (
-    LongOutputRule,
-    check_rule,
-    not_judged_verdict,
-    split_into_windows,
-    too_long_reason,
-    windowed_verdict,
-)
+from langchain_semantix.judges.base import Judge, Verdict, resolve_thresholds
+from langchain_semantix.judges.windows import LongOutputRule, check_rule, plan_windows, windowed_verdict
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -136,19 +123,17 @@ class EmbeddingJudge(Judge):
     ) -> list[Verdict]:
         """Embed every distinct text (every window of a long output) once, then score all pairs."""
         limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        verdicts: list[Verdict | None] = [None] * len(pairs)
-        windows: dict[int, list[str]] = {}
-        for i, (output, requirement) in enumerate(pairs):
-            check_text(requirement, what="intent_description")
-            if not check_text(output).strip():
-                verdicts[i] = empty_output_verdict(self, requirement, limits[i])
-                continue
-            pieces = split_into_windows(output, self._model.tokenizer, self.window_tokens, self.window_overlap)
-            if len(pieces) > 1 and (self.long_output == "fail" or len(pieces) > self.max_windows):
-                reason = too_long_reason(len(pieces), self.window_tokens, self.max_windows, self.long_output)
-                verdicts[i] = not_judged_verdict(self, requirement, limits[i], reason)
-            else:
-                windows[i] = pieces
+        verdicts, jobs = plan_windows(
+            self,
+            pairs,
+            limits,
+            tokenizer=self._model.tokenizer,
+            window_tokens=lambda _requirement: self.window_tokens,
+            rule=self.long_output,
+            overlap=self.window_overlap,
+            max_windows=self.max_windows,
+        )
+        windows = {job.index: job.windows for job in jobs}
         if windows:
             started = time.perf_counter()
             index = self._embed(pairs, windows)

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+import numpy as np
+
 from langchain_semantix.errors import JudgeModelError
-from langchain_semantix.judges.base import (
-    Judge,
-    Verdict,
-    check_text,
-    empty_output_verdict,
-    resolve_thresholds,
-)
-from langchain_semantix.judges.windows import (
-    LongOutputRule,
-    check_rule,
-    not_judged_verdict,
-    split_into_windows,
-    too_long_reason,
-    windowed_verdict,
-)
+from langchain_semantix.judges.base import Judge, Verdict, resolve_thresholds
+from langchain_semantix.judges.inference import Backend, CrossEncoderPairScorer, PairScorer, load_pair_scorer
+from langchain_semantix.judges.windows import LongOutputRule, check_rule, plan_windows, windowed_verdict
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -37,6 +27,8 @@ MODEL_ENV_VAR = "SEMANTIX_NLI_MODEL"
 HUB_PROBE_TIMEOUT_S = 5.0
 #: Tokens kept free in every window for special tokens and re-tokenisation at the cut.
 _SPECIAL_TOKENS_MARGIN = 8
+#: Hypothesis token counts kept per judge (requirements repeat on every call).
+_MAX_CACHED_HYPOTHESES = 4096
 
 _REQUIREMENT_PREFIX = re.compile(
     r"^(?:the|this|your|an?)\s+(?:text|response|output|answer|reply|message)\s+"
@@ -59,6 +51,7 @@ def _progressive(verb: str) -> str:
     return verb + "ing"
 
 
+@functools.lru_cache(maxsize=4096)
 def to_hypothesis(requirement: str) -> str:
     """Turn a requirement into an NLI hypothesis the output can entail.
 
@@ -113,7 +106,7 @@ def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIME
     A local folder is used as it is; a hub name is looked up in the Hugging Face cache first
     (no network). Only when it is not cached and ``HF_HUB_OFFLINE`` is unset is the hub asked,
     once, with a ``probe_timeout`` seconds limit and no retries; when that fails the error says
-    why and how to fix it. A reachable hub returns the name, and sentence-transformers downloads.
+    why and how to fix it. A reachable hub returns the name, and the judge downloads it.
 
     Raises:
         JudgeModelError: the model is neither on disk, nor cached, nor reachable.
@@ -145,6 +138,17 @@ def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIME
     return model_name
 
 
+def download_model(model_name: str) -> str:
+    """Download a hub model's config, tokenizer and weights (not its other formats); the local folder."""
+    from huggingface_hub import snapshot_download
+
+    patterns = ["*.json", "*.txt", "*.model", "*.safetensors"]
+    folder = snapshot_download(model_name, allow_patterns=patterns)
+    if not any(name.endswith(".safetensors") for name in os.listdir(folder)):
+        folder = snapshot_download(model_name, allow_patterns=[*patterns, "pytorch_model.bin"])
+    return str(folder)
+
+
 class NLIJudge(Judge):
     """Scores outputs with a local NLI cross-encoder (no API calls).
 
@@ -167,16 +171,24 @@ class NLIJudge(Judge):
         model_name: Hub name or local path. Defaults to ``$SEMANTIX_NLI_MODEL`` or
             ``cross-encoder/nli-MiniLM2-L6-H768``.
         device: ``"cpu"``, ``"cuda"``, ... (``None``: sentence-transformers picks).
-        batch_size: Pairs per forward pass in :meth:`evaluate_batch`.
-        quantize: ``"int8"`` applies PyTorch dynamic int8 quantisation to the linear
-            layers (CPU only): roughly 2x faster, scores within a few hundredths.
+        batch_size: At most this many pairs per forward pass; pairs are sorted by length and
+            cut into batches with little padding.
+        quantize: ``"int8"`` applies dynamic int8 quantisation to the linear layers (CPU only;
+            ONNX Runtime's or PyTorch's, after ``backend``): faster, scores within a few
+            hundredths (``bench/bench_judge.py`` prints the largest change).
         max_length: Tokens per model pass (output + hypothesis); ``None``: the model's own.
         long_output: How an output longer than one window is judged: ``"worst_window"``
             (default), ``"best_window"`` or ``"fail"``.
         window_overlap: Tokens shared by consecutive windows, so no sentence is only ever
             seen cut in two.
         max_windows: Outputs needing more windows fail with a reason instead of being judged.
-        cross_encoder: An already-loaded ``CrossEncoder`` to use instead of loading.
+        backend: ``"auto"`` (default): ONNX Runtime on CPU when ``onnxruntime`` is installed
+            (``pip install 'langchain-semantix[onnx]'``; the model is exported once into
+            ``$SEMANTIX_ONNX_CACHE``), PyTorch otherwise; ``"torch"`` or ``"onnx"`` to choose.
+            A model that cannot be exported runs on PyTorch with a warning.
+            See :mod:`langchain_semantix.judges.onnx_runtime`.
+        cross_encoder: An already-loaded ``CrossEncoder`` to use instead of loading (its own
+            ``predict`` runs the pairs; ``backend`` does not apply).
 
     Example:
         .. code-block:: python
@@ -203,8 +215,11 @@ class NLIJudge(Judge):
         window_overlap: int = 48,
         max_windows: int = 32,
         default_threshold: float = 0.5,
+        backend: Backend = "auto",
         cross_encoder: CrossEncoder | None = None,
     ) -> None:
+        if quantize not in (None, "int8"):
+            raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
         self.model_name = model_name or os.environ.get(MODEL_ENV_VAR) or DEFAULT_NLI_MODEL
         self.batch_size = batch_size
         self.long_output = check_rule(long_output)
@@ -212,49 +227,59 @@ class NLIJudge(Judge):
         self.max_windows = max_windows
         self.default_threshold = default_threshold
         self.quantize = quantize
-        self._lock = threading.Lock()
-        self._model = cross_encoder if cross_encoder is not None else self._load(device)
-        if max_length is not None:
-            self._model.max_length = max_length
-        if quantize == "int8":
-            self._quantize_int8()
-        elif quantize is not None:
-            raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
-        id2label = getattr(getattr(self._model, "config", None), "id2label", None) or {}
+        self._scorer = self._load(device, backend, max_length) if cross_encoder is None else self._wrap(cross_encoder, max_length)
+        self.tokenizer: Any = self._scorer.tokenizer
+        self.backend: str = self._scorer.backend
+        id2label = self._scorer.id2label
         self.labels = [str(id2label[k]) for k in sorted(id2label, key=int)]
         self.entailment_index = entailment_index(id2label)
+        self._hypothesis_tokens: dict[str, int] = {}
+        self._identity = f"{type(self).__qualname__}:{self.model_id}"  # read on every cache look-up
 
-    def _load(self, device: str | None) -> CrossEncoder:
+    def _load(self, device: str | None, backend: Backend, max_length: int | None) -> PairScorer:
         path = resolve_model_path(self.model_name)  # before importing torch: a missing model fails in a second
         try:
-            from sentence_transformers import CrossEncoder
+            if not os.path.isdir(path):  # on the hub and reachable: fetch the files both engines read
+                path = download_model(path)
+            return load_pair_scorer(
+                path, backend=backend, quantize=self.quantize, device=device, max_length=max_length, batch_size=self.batch_size
+            )
         except ImportError as exc:
             raise _load_error(self.model_name, f"{exc} (the 'nli' extra is not installed)") from exc
-        try:
-            return CrossEncoder(path, device=device)
+        except (JudgeModelError, ValueError):
+            raise
         except Exception as exc:  # transformers raises many types here
             raise _load_error(self.model_name, f"{type(exc).__name__}: {exc}") from exc
 
-    def _quantize_int8(self) -> None:
-        import torch
-
-        inner: Any = self._model.model
-        quantized = torch.ao.quantization.quantize_dynamic(inner.to("cpu"), {torch.nn.Linear}, dtype=torch.qint8)
-        self._model[0].model = quantized
+    def _wrap(self, cross_encoder: CrossEncoder, max_length: int | None) -> PairScorer:
+        if max_length is not None:
+            cross_encoder.max_length = max_length
+        scorer = CrossEncoderPairScorer(cross_encoder, batch_size=self.batch_size)
+        if self.quantize == "int8":
+            scorer.quantize_int8()
+        return scorer
 
     @property
     def model_id(self) -> str | None:
         return self.model_name + ("@int8" if self.quantize else "")
 
     @property
+    def identity(self) -> str:
+        return self._identity
+
+    @property
     def max_length(self) -> int:
         """Tokens the model reads in one pass (output and hypothesis together)."""
-        return int(self._model.max_length or self._model.tokenizer.model_max_length)
+        return self._scorer.max_length
 
     def window_tokens(self, hypothesis: str) -> int:
         """Tokens of output that fit in one pass next to ``hypothesis``."""
-        hypothesis_tokens = len(self._model.tokenizer(hypothesis, add_special_tokens=False)["input_ids"])
-        return self.max_length - hypothesis_tokens - _SPECIAL_TOKENS_MARGIN
+        tokens = self._hypothesis_tokens.get(hypothesis)
+        if tokens is None:
+            tokens = len(self.tokenizer(hypothesis, add_special_tokens=False)["input_ids"])
+            if len(self._hypothesis_tokens) < _MAX_CACHED_HYPOTHESES:
+                self._hypothesis_tokens[hypothesis] = tokens
+        return self.max_length - tokens - _SPECIAL_TOKENS_MARGIN
 
     def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         return self.evaluate_batch([(output, intent_description)], threshold)[0]
@@ -264,45 +289,45 @@ class NLIJudge(Judge):
         pairs: Sequence[tuple[str, str]],
         thresholds: float | Sequence[float | None] | None = None,
     ) -> list[Verdict]:
-        """Score every pair (every window of a long output) in one model pass, batched by ``batch_size``."""
+        """Score every pair (every window of a long output) in one call of the model, in length-sorted batches."""
         limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        verdicts: list[Verdict | None] = [None] * len(pairs)
-        jobs: list[tuple[int, str, str, int, list[str]]] = []  # (pair, requirement, hypothesis, window size, windows)
-        for i, (output, requirement) in enumerate(pairs):
-            text = check_text(output)
-            requirement = check_text(requirement, what="intent_description")
-            if not text.strip():
-                verdicts[i] = empty_output_verdict(self, requirement, limits[i])
-                continue
-            hypothesis = to_hypothesis(requirement)
-            size = self.window_tokens(hypothesis)
-            windows = split_into_windows(text, self._model.tokenizer, size, self.window_overlap)
-            if len(windows) > 1 and (self.long_output == "fail" or len(windows) > self.max_windows):
-                verdicts[i] = not_judged_verdict(
-                    self, requirement, limits[i], too_long_reason(len(windows), size, self.max_windows, self.long_output)
-                )
-                continue
-            jobs.append((i, requirement, hypothesis, size, windows))
-        if jobs:
-            started = time.perf_counter()
-            inputs = [(window, hypothesis) for _, _, hypothesis, _, windows in jobs for window in windows]
-            with self._lock:  # torch modules are not safe to call from many threads at once
-                probs = self._model.predict(inputs, batch_size=self.batch_size, apply_softmax=True, show_progress_bar=False)
-            latency = (time.perf_counter() - started) * 1000 / len(jobs)
-            row = 0
-            for i, requirement, _, size, windows in jobs:
-                rows = probs[row : row + len(windows)]
-                row += len(windows)
-                verdicts[i] = windowed_verdict(
-                    self,
-                    requirement,
-                    limits[i],
-                    [float(r[self.entailment_index]) for r in rows],
-                    rule=self.long_output,
-                    window_tokens=size,
-                    measure="entailment probability",
-                    latency_ms=latency,
-                    labels=self.labels,
-                    label_rows=rows,
-                )
+        verdicts, jobs = plan_windows(
+            self,
+            pairs,
+            limits,
+            tokenizer=self.tokenizer,
+            window_tokens=lambda requirement: self.window_tokens(to_hypothesis(requirement)),
+            rule=self.long_output,
+            overlap=self.window_overlap,
+            max_windows=self.max_windows,
+        )
+        if not jobs:
+            return [v for v in verdicts if v is not None]
+        started = time.perf_counter()
+        inputs = [(window, to_hypothesis(job.requirement)) for job in jobs for window in job.windows]
+        probs = softmax(self._scorer.predict_logits(inputs))
+        latency = (time.perf_counter() - started) * 1000 / len(jobs)
+        row = 0
+        for job in jobs:
+            rows = probs[row : row + len(job.windows)]
+            row += len(job.windows)
+            verdicts[job.index] = windowed_verdict(
+                self,
+                job.requirement,
+                limits[job.index],
+                rows[:, self.entailment_index].tolist(),
+                rule=self.long_output,
+                window_tokens=job.window_tokens,
+                measure="entailment probability",
+                latency_ms=latency,
+                labels=self.labels,
+                label_rows=rows.tolist(),
+            )
         return [v for v in verdicts if v is not None]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, computed in float64 so the probabilities sum to one."""
+    shifted = logits.astype(np.float64) - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)

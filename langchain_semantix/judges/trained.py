@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from langchain_semantix.judges.base import Judge, Verdict, check_text, empty_output_verdict
-from langchain_semantix.judges.nli import JudgeModelError
+import numpy as np
+
+from langchain_semantix.errors import JudgeModelError
+from langchain_semantix.judges.base import Judge, Verdict, check_text
+from langchain_semantix.judges.inference import Backend, load_pair_scorer
+from langchain_semantix.judges.windows import LongOutputRule, check_rule, plan_windows, windowed_verdict
 
 __all__ = ["TrainedJudge", "MANIFEST_NAME", "is_trained_judge_dir"]
 
 MANIFEST_NAME = "semantix_judge.json"
 MANIFEST_SCHEMA = 1
+#: Tokens kept free in every window for special tokens and re-tokenisation at the cut.
+_SPECIAL_TOKENS_MARGIN = 8
+#: Requirement token counts kept per judge (requirements repeat on every call).
+_MAX_CACHED_REQUIREMENTS = 4096
 
 
 def is_trained_judge_dir(path: str | os.PathLike[str]) -> bool:
@@ -31,6 +38,18 @@ class TrainedJudge(Judge):
     threshold passed, a requirement the training labels covered uses its calibrated threshold
     from the manifest, any other the global one.
 
+    An output longer than one pass reads (the recipe's ``max_length`` tokens, requirement
+    included) is scored in overlapping windows like :class:`~langchain_semantix.judges.nli.NLIJudge`
+    does: by default the worst window decides, and the verdict says ``truncated=True`` and lists
+    ``window_scores`` (see :mod:`langchain_semantix.judges.windows`).
+
+    Args:
+        path: The folder ``train_judge`` wrote.
+        device: ``"cpu"``, ``"cuda"``, ... (``None``: the CPU).
+        batch_size: At most this many pairs per forward pass.
+        backend: ``"auto"``, ``"torch"`` or ``"onnx"``, as for ``NLIJudge``.
+        long_output, window_overlap, max_windows: How long outputs are read, as for ``NLIJudge``.
+
     Example:
         .. code-block:: python
 
@@ -40,7 +59,17 @@ class TrainedJudge(Judge):
 
     name: ClassVar[str] = "trained"
 
-    def __init__(self, path: str | os.PathLike[str], *, device: str | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        device: str | None = None,
+        batch_size: int = 32,
+        backend: Backend = "auto",
+        long_output: LongOutputRule = "worst_window",
+        window_overlap: int = 32,
+        max_windows: int = 32,
+    ) -> None:
         self.path = Path(path)
         manifest_path = self.path / MANIFEST_NAME
         if not manifest_path.is_file():
@@ -55,23 +84,23 @@ class TrainedJudge(Judge):
         if self.manifest.get("schema_version") != MANIFEST_SCHEMA:
             raise JudgeModelError(f"{manifest_path} has schema {self.manifest.get('schema_version')}, expected {MANIFEST_SCHEMA}")
         self.batch_size = batch_size
-        self.max_length = int(self.manifest.get("recipe", {}).get("max_length", 256))
+        self.long_output = check_rule(long_output)
+        self.window_overlap = window_overlap
+        self.max_windows = max_windows
         self.thresholds: dict[str, float] = dict(self.manifest.get("thresholds", {}).get("requirements", {}))
         self.default_threshold = float(self.manifest.get("thresholds", {}).get("global", 0.5))
-        self._lock = threading.Lock()
+        max_length = int(self.manifest.get("recipe", {}).get("max_length", 256))
         try:
-            from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-            self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-            self._model = AutoModelForSequenceClassification.from_pretrained(self.path)
+            self._scorer = load_pair_scorer(str(self.path), backend=backend, device=device, max_length=max_length, batch_size=batch_size)
+        except (JudgeModelError, ValueError):
+            raise
         except Exception as exc:
             raise JudgeModelError(
                 f"Could not load the trained judge in {self.path} ({type(exc).__name__}: {exc}); the folder "
                 "must hold the files train_judge wrote. Install the extra: pip install 'langchain-semantix[nli]'"
             ) from exc
-        self._model.eval()
-        if device:
-            self._model.to(device)
+        self.backend: str = self._scorer.backend
+        self._requirement_tokens: dict[str, int] = {}
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], **kwargs: Any) -> TrainedJudge:
@@ -82,33 +111,29 @@ class TrainedJudge(Judge):
     def model_id(self) -> str | None:
         return str(self.manifest.get("id") or self.path)
 
+    @property
+    def max_length(self) -> int:
+        """Tokens the model reads in one pass (requirement and output together)."""
+        return self._scorer.max_length
+
     def threshold_for(self, requirement: str) -> float:
         """The calibrated threshold for ``requirement`` (the global one if it was not in training)."""
         return self.thresholds.get(requirement, self.default_threshold)
 
-    def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        """Probability that each ``(output, requirement)`` pair satisfies its requirement."""
-        import torch
+    def window_tokens(self, requirement: str) -> int:
+        """Tokens of output that fit in one pass next to ``requirement``."""
+        tokens = self._requirement_tokens.get(requirement)
+        if tokens is None:
+            tokens = len(self._scorer.tokenizer(requirement, add_special_tokens=False)["input_ids"])
+            if len(self._requirement_tokens) < _MAX_CACHED_REQUIREMENTS:
+                self._requirement_tokens[requirement] = tokens
+        return self.max_length - tokens - _SPECIAL_TOKENS_MARGIN
 
-        if not pairs:
-            return []
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        out = [0.0] * len(pairs)
-        with self._lock, torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                chunk = order[start : start + self.batch_size]
-                batch = self._tokenizer(
-                    [pairs[i][1] for i in chunk],
-                    [pairs[i][0] for i in chunk],
-                    padding=True,
-                    truncation=True,
-                    max_length=self.max_length,
-                    return_tensors="pt",
-                ).to(self._model.device)
-                probs = torch.sigmoid(self._model(**batch).logits[:, 0]).tolist()
-                for i, p in zip(chunk, probs):
-                    out[i] = float(p)
-        return out
+    def scores(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Probability that each ``(output, requirement)`` pair satisfies its requirement: the
+        verdict's score (the deciding window's for a long output; 0.0 for an empty output or
+        one too long to judge)."""
+        return [v.score or 0.0 for v in self.evaluate_batch(pairs, 0.5)]
 
     def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         return self.evaluate_batch([(output, intent_description)], threshold)[0]
@@ -118,39 +143,49 @@ class TrainedJudge(Judge):
         pairs: Sequence[tuple[str, str]],
         thresholds: float | Sequence[float | None] | None = None,
     ) -> list[Verdict]:
-        """Score all pairs in batches of ``batch_size`` (one model pass each)."""
+        """Score all pairs (every window of a long output) in length-sorted batches of at most ``batch_size``."""
+        limits = self._limits(pairs, thresholds)
+        verdicts, jobs = plan_windows(
+            self,
+            pairs,
+            limits,
+            tokenizer=self._scorer.tokenizer,
+            window_tokens=self.window_tokens,
+            rule=self.long_output,
+            overlap=self.window_overlap,
+            max_windows=self.max_windows,
+        )
+        if not jobs:
+            return [v for v in verdicts if v is not None]
+        started = time.perf_counter()
+        inputs = [(job.requirement, window) for job in jobs for window in job.windows]
+        probabilities = 1.0 / (1.0 + np.exp(-self._scorer.predict_logits(inputs)[:, 0].astype(np.float64)))
+        latency = (time.perf_counter() - started) * 1000 / len(jobs)
+        row = 0
+        for job in jobs:
+            window_scores = probabilities[row : row + len(job.windows)].tolist()
+            row += len(job.windows)
+            verdicts[job.index] = windowed_verdict(
+                self,
+                job.requirement,
+                limits[job.index],
+                window_scores,
+                rule=self.long_output,
+                window_tokens=job.window_tokens,
+                measure="trained judge probability",
+                latency_ms=latency,
+            )
+        return [v for v in verdicts if v is not None]
+
+    def _limits(self, pairs: Sequence[tuple[str, str]], thresholds: float | Sequence[float | None] | None) -> list[float]:
+        """One threshold per pair: the one given, else the requirement's calibrated one."""
         if thresholds is None or isinstance(thresholds, (int, float)):
             given: list[float | None] = [thresholds] * len(pairs)
         else:
             given = list(thresholds)
             if len(given) != len(pairs):
                 raise ValueError(f"got {len(given)} thresholds for {len(pairs)} pairs; pass one value or one per pair")
-        limits = [
-            self.threshold_for(check_text(d, what="intent_description")) if t is None else float(t) for (_, d), t in zip(pairs, given)
-        ]
-        live = [i for i, (o, _) in enumerate(pairs) if check_text(o).strip()]
-        started = time.perf_counter()
-        live_scores = dict(zip(live, self.scores([pairs[i] for i in live])))
-        latency = (time.perf_counter() - started) * 1000 / max(len(live), 1)
-        verdicts = []
-        for i, (_, requirement) in enumerate(pairs):
-            if i not in live_scores:
-                verdicts.append(empty_output_verdict(self, requirement, limits[i]))
-                continue
-            score, limit = live_scores[i], limits[i]
-            verdicts.append(
-                Verdict(
-                    passed=score >= limit,
-                    score=score,
-                    threshold=limit,
-                    reason=None if score >= limit else f"trained judge probability {score:.3f} is below {limit:.3f}",
-                    judge=self.name,
-                    model=self.model_id,
-                    latency_ms=latency,
-                    requirement=requirement,
-                )
-            )
-        return verdicts
+        return [self.threshold_for(check_text(d, what="intent_description")) if t is None else float(t) for (_, d), t in zip(pairs, given)]
 
     def __repr__(self) -> str:
         return f"TrainedJudge({str(self.path)!r})"

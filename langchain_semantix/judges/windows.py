@@ -23,10 +23,11 @@ than ``max_windows`` windows fail with a reason instead of being scored in part.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from langchain_semantix.judges.base import Judge, Verdict
+from langchain_semantix.judges.base import Judge, Verdict, check_text, empty_output_verdict
 
 __all__ = [
     "LongOutputRule",
@@ -36,6 +37,8 @@ __all__ = [
     "too_long_reason",
     "windowed_verdict",
     "not_judged_verdict",
+    "WindowJob",
+    "plan_windows",
 ]
 
 LongOutputRule = Literal["worst_window", "best_window", "fail"]
@@ -171,6 +174,50 @@ def windowed_verdict(
         truncated=len(scores) > 1,
         window_scores=list(scores) if len(scores) > 1 else None,
     )
+
+
+@dataclass(frozen=True)
+class WindowJob:
+    """One output to score: its position in the call, its requirement and its windows."""
+
+    index: int
+    requirement: str
+    window_tokens: int
+    windows: list[str]
+
+
+def plan_windows(
+    judge: Judge,
+    pairs: Sequence[tuple[str, str]],
+    limits: Sequence[float],
+    *,
+    tokenizer: Any,
+    window_tokens: Callable[[str], int],
+    rule: LongOutputRule,
+    overlap: int,
+    max_windows: int,
+) -> tuple[list[Verdict | None], list[WindowJob]]:
+    """Check every pair and cut its output into windows; the shared first half of a windowed judge.
+
+    ``window_tokens(requirement)`` is how many output tokens fit in one pass next to that
+    requirement. Returns ``(verdicts, jobs)``: ``verdicts[i]`` is already set for an empty output
+    and for one too long to judge under ``rule``; every other pair is a :class:`WindowJob`.
+    """
+    verdicts: list[Verdict | None] = [None] * len(pairs)
+    jobs: list[WindowJob] = []
+    for i, (output, requirement) in enumerate(pairs):
+        text = check_text(output)
+        requirement = check_text(requirement, what="intent_description")
+        if not text.strip():
+            verdicts[i] = empty_output_verdict(judge, requirement, limits[i])
+            continue
+        size = window_tokens(requirement)
+        windows = split_into_windows(text, tokenizer, size, overlap)
+        if len(windows) > 1 and (rule == "fail" or len(windows) > max_windows):
+            verdicts[i] = not_judged_verdict(judge, requirement, limits[i], too_long_reason(len(windows), size, max_windows, rule))
+            continue
+        jobs.append(WindowJob(i, requirement, size, windows))
+    return verdicts, jobs
 
 
 def not_judged_verdict(judge: Judge, requirement: str, threshold: float, reason: str) -> Verdict:

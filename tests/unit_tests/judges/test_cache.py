@@ -26,3 +26,31 @@ async def test_cached_judge_async_and_identity():
     judge.clear()
     judge.evaluate("fine", REQ)
     assert inner.calls == 3
+
+
+def test_a_hit_returns_the_stored_verdict_without_a_copy():
+    judge = CachedJudge(KeywordJudge(fail_words=["no"]))
+    first = judge.evaluate("fine", REQ)
+    again, third = judge.evaluate("fine", REQ), judge.evaluate("fine", REQ)
+    assert third is again and again.cached and again.latency_ms == 0.0 and not first.cached
+    assert (again.passed, again.score) == (first.passed, first.score) and judge.hits == 2 and judge.misses == 1
+
+
+def test_the_inner_judges_own_threshold_applies():
+    class Calibrated(KeywordJudge):
+        def threshold_for(self, requirement):
+            return 0.9 if requirement == REQ else self.default_threshold
+
+    judge = CachedJudge(Calibrated(fail_words=["no"]))
+    assert judge.evaluate("fine", REQ).threshold == 0.9 == judge.evaluate("fine", REQ).threshold
+    assert judge.evaluate_batch([("fine", REQ), ("fine", "Another.")])[1].threshold == 0.5
+    assert judge.threshold_for(REQ) == 0.9
+
+
+def test_long_texts_are_keyed_by_digest_not_kept():
+    judge = CachedJudge(KeywordJudge(fail_words=["no"]))
+    long_text = "fine " * 2_000
+    judge.evaluate(long_text, REQ)
+    assert judge.evaluate(long_text, REQ).cached
+    (key,) = judge._cache
+    assert isinstance(key[1], bytes) and len(key[1]) == 32 and key[2] == REQ

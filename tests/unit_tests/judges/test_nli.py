@@ -21,11 +21,13 @@ RUDE_ENDING = "Now stop bothering me, you idiot."
 
 class RudenessSpotter(CrossEncoder):
     """The tiny cross-encoder's tokenizer and windows, with a deterministic head: a window
-    containing "idiot" contradicts the politeness hypothesis, any other entails it."""
+    containing "idiot" contradicts the politeness hypothesis, any other entails it. It returns
+    logits (log-probabilities), as ``predict(apply_softmax=False)`` does."""
 
     def predict(self, inputs, **kwargs):  # type: ignore[override]
         self.seen = [premise for premise, _ in inputs]
-        return np.array([[0.9, 0.05, 0.05] if "idiot" in premise else [0.05, 0.9, 0.05] for premise, _ in inputs])
+        probs = np.array([[0.9, 0.05, 0.05] if "idiot" in premise else [0.05, 0.9, 0.05] for premise, _ in inputs])
+        return np.log(probs)
 
 
 def test_rude_ending_beyond_the_window_fails_and_says_so(tiny_nli_path):
@@ -58,7 +60,7 @@ def test_window_scores_are_the_real_models_scores(tiny_nli_path):
     judge = NLIJudge(str(tiny_nli_path), max_length=48, window_overlap=8)
     text = " ".join(f"Sentence number {n} says thank you but no." for n in range(30))
     verdict = judge.evaluate(text, REQ)
-    windows = split_into_windows(text, judge._model.tokenizer, judge.window_tokens(to_hypothesis(REQ)), 8)
+    windows = split_into_windows(text, judge.tokenizer, judge.window_tokens(to_hypothesis(REQ)), 8)
     assert len(windows) == len(verdict.window_scores) > 2
     expected = CrossEncoder(str(tiny_nli_path)).predict([(w, to_hypothesis(REQ)) for w in windows], apply_softmax=True)[:, 1]
     assert verdict.window_scores == pytest.approx(list(expected), abs=1e-5)
