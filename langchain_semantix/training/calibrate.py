@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from langchain_semantix.errors import require_threshold
 from langchain_semantix.training.atomic import write_text_atomic
-from langchain_semantix.training.backends import Source, iter_records
+from langchain_semantix.training.backends import Source, iter_checked_records
 from langchain_semantix.training.jsonl import iter_jsonl_lines, skip_line
 
 __all__ = [
@@ -100,14 +100,22 @@ def collect_scores(
         return dict(scores)
     if source is None:
         raise ValueError("pass a source of records or labelled data")
-    for record in iter_records(source, skipped=skipped, missing_ok=True):
+    for record, _ in iter_checked_records(source, skipped=skipped, missing_ok=True):
         accepted, rejected = scores[record["intent"]]
-        if record.get("accepted_score") is not None:
-            accepted.append(float(record["accepted_score"]))
-        for attempt in record.get("rejected_attempts") or []:
-            if attempt.get("score") is not None:
-                rejected.append(float(attempt["score"]))
+        score = record.get("accepted_score")
+        if score is not None:
+            accepted.append(float(score))
+        rejected.extend(float(score) for score in _rejected_scores(record) if score is not None)
     return dict(scores)
+
+
+def _rejected_scores(record: dict[str, Any]) -> Iterator[Any]:
+    """The scores of a record's rejected attempts; a plain record as stored may lack the
+    list, which then holds one attempt made of semantix-ai's fields (as normalising builds)."""
+    attempts = record.get("rejected_attempts")
+    if attempts:
+        return (attempt.get("score") for attempt in attempts)
+    return iter((record.get("rejected_score"),) if record.get("rejected_output") is not None else ())
 
 
 def _midpoint(accepted: list[float], rejected: list[float]) -> float:

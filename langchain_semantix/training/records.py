@@ -13,7 +13,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -431,6 +431,228 @@ def normalize_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     semantix-ai's records lack; raises :class:`RecordError` naming what is wrong."""
     if not isinstance(raw, Mapping):
         raise RecordError(f"a record must be a JSON object, got {type(raw).__name__}")
-    record = _validated(raw)
+    record = _normalized_plain(raw, copy=True) if is_plain_record(raw) else _validated(raw)
     _refuse_unwritable_text(record)
+    return record
+
+
+def plain_record_of_line(line: bytes) -> dict[str, Any] | None:
+    """The object of a stored JSON line when it is a valid record of plain values (the
+    common case, checked without the model), else ``None``: the line is then to be read
+    with :func:`~langchain_semantix.training.jsonl.parse_json_object` and
+    :func:`normalize_record`, which name what is wrong. Its fields are as stored (absent
+    ones mean their default; scores may be ints); :func:`normalize_plain` fills them in.
+
+    orjson refuses lone surrogates, so the text of such a record can always be written.
+    """
+    try:
+        raw = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return raw if type(raw) is dict and is_plain_record(raw) else None
+
+
+def normalize_plain(raw: dict[str, Any]) -> dict[str, Any]:
+    """:func:`normalize_record` of a record :func:`plain_record_of_line` returned (which
+    nothing else holds, so its lists and dicts are reused rather than copied)."""
+    return _normalized_plain(raw, copy=False)
+
+
+#: The widest float taken as read: a wider one may be an integer beyond 64 bits that orjson
+#: read as a float (the standard parser keeps it exact), so it goes the long way.
+_WIDEST_PLAIN = 2.0**63
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def is_plain_json(value: Any) -> bool:
+    """Whether ``value`` is JSON as a parser builds it (dicts with str keys, lists, str,
+    int, bool, None) whose floats are finite and narrower than 2**63. Raises
+    :class:`RecursionError` when nested too deeply to walk."""
+    kind = type(value)
+    if kind is dict:
+        if not all(type(key) is str for key in value):
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    elif kind is float:
+        return -_WIDEST_PLAIN < value < _WIDEST_PLAIN
+    else:
+        return kind in _JSON_SCALARS
+    for item in items:
+        if type(item) not in _JSON_SCALARS and not is_plain_json(item):
+            return False
+    return True
+
+
+def _copy_json(value: Any) -> Any:
+    """A copy of a plain JSON tree (what ``model_dump`` returns for an ``Any`` field)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_json(item) for item in value]
+    return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _is_score(value: Any) -> bool:
+    kind = type(value)
+    return value is None or (kind is float or kind is int) and -_WIDEST_PLAIN < value < _WIDEST_PLAIN
+
+
+def _is_text(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _score(value: float | int | None) -> float | None:
+    return value if value is None or type(value) is float else float(value)
+
+
+_FIELDS = frozenset(CorrectionRecord.model_fields)
+_OPTIONAL_TEXTS = ("rejected_output", "rejected_reason", "feedback", "timestamp", "id", "run_id", "model")
+_MESSAGE_FIELDS = frozenset(PromptMessage.model_fields)
+_ATTEMPT_FIELDS = frozenset(RejectedAttempt.model_fields)
+_NONE: tuple[()] = ()  # the default of an absent list, for checking only
+_NOTHING: dict[str, Any] = {}  # the default of an absent dict, for checking only; never changed
+
+
+def _plain_extras(value: dict[str, Any], declared: frozenset[str]) -> bool:
+    return value.keys() <= declared or all(is_plain_json(item) for key, item in value.items() if key not in declared)
+
+
+def _plain_message(message: Any) -> bool:
+    if type(message) is not dict or type(message.get("role")) is not str:
+        return False
+    content = message.get("content")
+    return (content is None or type(content) is str or type(content) is list and is_plain_json(content)) and _plain_extras(
+        message, _MESSAGE_FIELDS
+    )
+
+
+def _plain_attempt(attempt: Any) -> bool:
+    if type(attempt) is not dict or type(attempt.get("output")) is not str:
+        return False
+    get = attempt.get
+    number = get("attempt")
+    return (
+        (number is None or type(number) is int)
+        and _is_score(get("score"))
+        and _is_score(get("threshold"))
+        and _is_text(get("reason"))
+        and _is_text(get("feedback"))
+        and is_plain_json(get("logprobs"))
+        and _plain_extras(attempt, _ATTEMPT_FIELDS)
+    )
+
+
+def _plain_scalars(raw: dict[str, Any]) -> bool:
+    get = raw.get
+    intent, attempts = get("intent"), get("attempts")
+    return (
+        type(intent) is str
+        and bool(intent.strip())
+        and type(get("intent_description")) is str
+        and type(get("accepted_output")) is str
+        and all(_is_text(get(name)) for name in _OPTIONAL_TEXTS)
+        and _is_score(get("rejected_score"))
+        and _is_score(get("accepted_score"))
+        and _is_score(get("threshold"))
+        and (attempts is None or type(attempts) is int and attempts >= 1)
+        and type(get("schema_version", 0)) is int
+    )
+
+
+def _plain_containers(raw: dict[str, Any]) -> bool:
+    get = raw.get
+    messages, attempts, tags, judge = get("prompt_messages"), get("rejected_attempts", _NONE), get("tags", _NONE), get("judge")
+    return (
+        (messages is None or type(messages) is list and all(map(_plain_message, messages)))
+        and (attempts is _NONE or type(attempts) is list and all(map(_plain_attempt, attempts)))
+        and (tags is _NONE or type(tags) is list and all(type(tag) is str for tag in tags))
+        and type(get("metadata", _NOTHING)) is dict
+        and is_plain_json(get("metadata", _NOTHING))
+        and (judge is None or type(judge) is str or type(judge) is dict and is_plain_json(judge))
+        and is_plain_json(get("accepted_logprobs"))
+    )
+
+
+def is_plain_record(raw: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether :class:`CorrectionRecord` takes ``raw`` as it is: every field exactly of the
+    type the schema wants (``str``, not a subclass; a finite score), every other value plain
+    JSON (:func:`is_plain_json`). A record this accepts, the model accepts and normalises
+    as :func:`normalize_plain` does; ``False`` is no verdict: the model then decides, and
+    names what is wrong."""
+    try:
+        return type(raw) is dict and _plain_scalars(raw) and _plain_containers(raw) and _plain_extras(raw, _FIELDS)
+    except RecursionError:
+        return False
+
+
+def _normalized_message(message: dict[str, Any], copy: Callable[[Any], Any]) -> dict[str, Any]:
+    normalized = {"role": message["role"], "content": copy(message.get("content"))}
+    if not message.keys() <= _MESSAGE_FIELDS:
+        normalized.update((key, copy(item)) for key, item in message.items() if key not in _MESSAGE_FIELDS)
+    return normalized
+
+
+def _normalized_attempt(attempt: dict[str, Any], copy: Callable[[Any], Any]) -> dict[str, Any]:
+    get = attempt.get
+    normalized = {
+        "output": attempt["output"],
+        "attempt": get("attempt"),
+        "score": _score(get("score")),
+        "reason": get("reason"),
+        "feedback": get("feedback"),
+        "threshold": _score(get("threshold")),
+        "logprobs": copy(get("logprobs")),
+    }
+    if not attempt.keys() <= _ATTEMPT_FIELDS:
+        normalized.update((key, copy(item)) for key, item in attempt.items() if key not in _ATTEMPT_FIELDS)
+    return normalized
+
+
+def _normalized_plain(raw: dict[str, Any], *, copy: bool) -> dict[str, Any]:
+    """What ``CorrectionRecord.model_validate(raw).model_dump()`` returns for a record
+    :func:`is_plain_record` accepted; ``copy``: share no list or dict with ``raw``."""
+    get = raw.get
+    copied = _copy_json if copy else _as_is
+    messages = get("prompt_messages")
+    rejected_score = _score(get("rejected_score"))
+    attempts = [_normalized_attempt(a, copied) for a in get("rejected_attempts", _NONE)]
+    if not attempts and get("rejected_output") is not None:  # the model's _one_attempt_from_semantix_fields
+        attempts = [
+            _normalized_attempt(
+                {"output": raw["rejected_output"], "score": rejected_score, "reason": get("rejected_reason"), "feedback": get("feedback")},
+                copied,
+            )
+        ]
+    record = {
+        "intent": raw["intent"],
+        "intent_description": raw["intent_description"],
+        "rejected_output": get("rejected_output"),
+        "rejected_score": rejected_score,
+        "rejected_reason": get("rejected_reason"),
+        "accepted_output": raw["accepted_output"],
+        "accepted_score": _score(get("accepted_score")),
+        "feedback": get("feedback"),
+        "attempts": get("attempts"),
+        "timestamp": get("timestamp"),
+        "schema_version": get("schema_version", 0),
+        "id": get("id"),
+        "run_id": get("run_id"),
+        "prompt_messages": None if messages is None else [_normalized_message(m, copied) for m in messages],
+        "rejected_attempts": attempts,
+        "accepted_logprobs": copied(get("accepted_logprobs")),
+        "threshold": _score(get("threshold")),
+        "judge": copied(get("judge")),
+        "model": get("model"),
+        "tags": list(get("tags", _NONE)) if copy or "tags" not in raw else raw["tags"],
+        "metadata": _copy_json(get("metadata", _NOTHING)) if copy or "metadata" not in raw else raw["metadata"],
+    }
+    if not raw.keys() <= _FIELDS:
+        record.update((key, copied(item)) for key, item in raw.items() if key not in _FIELDS)
     return record
