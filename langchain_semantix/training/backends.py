@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, TypeGuard
-
-from langgraph.store.base import BaseStore
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeGuard, cast
 
 from langchain_semantix.training.jsonl import (
     DEFAULT_MAX_LINE_BYTES,
@@ -19,6 +18,9 @@ from langchain_semantix.training.jsonl import (
     skip_line,
 )
 from langchain_semantix.training.records import RecordError, normalize_plain, normalize_record, plain_record_of_line, to_json_line
+
+if TYPE_CHECKING:  # LangGraph loads only for a store: reading a file needs none of it
+    from langgraph.store.base import BaseStore
 
 __all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records"]
 
@@ -85,7 +87,13 @@ class StoreBackend:
         return f"{type(self.store).__name__}{list(self.namespace)}"
 
 
-Source = str | os.PathLike | RecordBackend | BaseStore | Any
+Source: TypeAlias = "str | os.PathLike[str] | RecordBackend | BaseStore | Any"
+
+
+def _is_base_store(source: object) -> TypeGuard[BaseStore]:
+    # without langgraph.store.base loaded, no BaseStore can exist, so it need not be loaded
+    module = sys.modules.get("langgraph.store.base")
+    return module is not None and isinstance(source, module.BaseStore)
 
 
 #: Sources given as strings with these prefixes are PostgreSQL stores, not file paths.
@@ -105,7 +113,7 @@ def open_source(source: Source) -> RecordBackend:
         return ConnectionStringSource(source)
     if isinstance(source, (str, os.PathLike)):
         return JsonlBackend(source)
-    if isinstance(source, BaseStore):
+    if _is_base_store(source):
         from langchain_semantix.training.shared_store import SharedStoreBackend  # imports this module
 
         return SharedStoreBackend(source)
@@ -113,7 +121,7 @@ def open_source(source: Source) -> RecordBackend:
     if backend is not None:
         return backend  # a TrainingCollector
     if hasattr(source, "append") and hasattr(source, "__iter__"):
-        return source  # type: ignore[no-any-return]
+        return cast(RecordBackend, source)  # an object with the backend methods
     raise TypeError(f"cannot read records from {type(source).__name__}; pass a JSONL path, a BaseStore or a TrainingCollector")
 
 
