@@ -462,6 +462,7 @@ def normalize_plain(raw: dict[str, Any]) -> dict[str, Any]:
 #: read as a float (the standard parser keeps it exact), so it goes the long way.
 _WIDEST_PLAIN = 2.0**63
 _JSON_SCALARS = frozenset({str, int, bool, type(None)})
+_STR_TYPE = frozenset({str})
 
 
 def is_plain_json(value: Any) -> bool:
@@ -470,7 +471,7 @@ def is_plain_json(value: Any) -> bool:
     :class:`RecursionError` when nested too deeply to walk."""
     kind = type(value)
     if kind is dict:
-        if not all(type(key) is str for key in value):
+        if not _STR_TYPE.issuperset(map(type, value)):
             return False
         items = value.values()
     elif kind is list:
@@ -500,12 +501,8 @@ def _as_is(value: Any) -> Any:
 
 
 def _is_score(value: Any) -> bool:
-    kind = type(value)
-    return value is None or (kind is float or kind is int) and -_WIDEST_PLAIN < value < _WIDEST_PLAIN
-
-
-def _is_text(value: Any) -> bool:
-    return value is None or type(value) is str
+    """None, or a score taken as read (an int, or a float that :func:`is_plain_json` takes)."""
+    return value is None or (type(value) is float or type(value) is int) and -_WIDEST_PLAIN < value < _WIDEST_PLAIN
 
 
 def _score(value: float | int | None) -> float | None:
@@ -515,9 +512,17 @@ def _score(value: float | int | None) -> float | None:
 _FIELDS = frozenset(CorrectionRecord.model_fields)
 _OPTIONAL_TEXTS = ("rejected_output", "rejected_reason", "feedback", "timestamp", "id", "run_id", "model")
 _MESSAGE_FIELDS = frozenset(PromptMessage.model_fields)
-_ATTEMPT_FIELDS = frozenset(RejectedAttempt.model_fields)
+_ATTEMPT_ORDER = tuple(RejectedAttempt.model_fields)
+_ATTEMPT_FIELDS = frozenset(_ATTEMPT_ORDER)
+#: ``CorrectionRecord``'s fields in its order, each with the default of a field set to None
+#: here (the list and dict defaults are made afresh for each record).
+_RECORD_ORDER = tuple(CorrectionRecord.model_fields)
+_RECORD_DEFAULTS = tuple(0 if name == "schema_version" else None for name in _RECORD_ORDER)
 _NONE: tuple[()] = ()  # the default of an absent list, for checking only
 _NOTHING: dict[str, Any] = {}  # the default of an absent dict, for checking only; never changed
+
+# The checks below run for every record read, so they are written for speed: straight
+# lines of exact type tests, no helper where an expression will do.
 
 
 def _plain_extras(value: dict[str, Any], declared: frozenset[str]) -> bool:
@@ -528,56 +533,54 @@ def _plain_message(message: Any) -> bool:
     if type(message) is not dict or type(message.get("role")) is not str:
         return False
     content = message.get("content")
-    return (content is None or type(content) is str or type(content) is list and is_plain_json(content)) and _plain_extras(
-        message, _MESSAGE_FIELDS
-    )
+    if content is not None and type(content) is not str and (type(content) is not list or not is_plain_json(content)):
+        return False
+    return message.keys() <= _MESSAGE_FIELDS or _plain_extras(message, _MESSAGE_FIELDS)
 
 
 def _plain_attempt(attempt: Any) -> bool:
-    if type(attempt) is not dict or type(attempt.get("output")) is not str:
+    if type(attempt) is not dict:
         return False
     get = attempt.get
-    number = get("attempt")
-    return (
-        (number is None or type(number) is int)
-        and _is_score(get("score"))
-        and _is_score(get("threshold"))
-        and _is_text(get("reason"))
-        and _is_text(get("feedback"))
-        and is_plain_json(get("logprobs"))
-        and _plain_extras(attempt, _ATTEMPT_FIELDS)
-    )
+    number, reason, feedback, logprobs = get("attempt"), get("reason"), get("feedback"), get("logprobs")
+    if type(get("output")) is not str or number is not None and type(number) is not int:
+        return False
+    if reason is not None and type(reason) is not str or feedback is not None and type(feedback) is not str:
+        return False
+    if not _is_score(get("score")) or not _is_score(get("threshold")) or logprobs is not None and not is_plain_json(logprobs):
+        return False
+    return attempt.keys() <= _ATTEMPT_FIELDS or _plain_extras(attempt, _ATTEMPT_FIELDS)
 
 
 def _plain_scalars(raw: dict[str, Any]) -> bool:
     get = raw.get
     intent, attempts = get("intent"), get("attempts")
-    return (
-        type(intent) is str
-        and bool(intent.strip())
-        and type(get("intent_description")) is str
-        and type(get("accepted_output")) is str
-        and all(_is_text(get(name)) for name in _OPTIONAL_TEXTS)
-        and _is_score(get("rejected_score"))
-        and _is_score(get("accepted_score"))
-        and _is_score(get("threshold"))
-        and (attempts is None or type(attempts) is int and attempts >= 1)
-        and type(get("schema_version", 0)) is int
-    )
+    if type(intent) is not str or not intent.strip() or type(get("intent_description")) is not str:
+        return False
+    if type(get("accepted_output")) is not str or attempts is not None and (type(attempts) is not int or attempts < 1):
+        return False
+    for name in _OPTIONAL_TEXTS:
+        text = get(name)
+        if text is not None and type(text) is not str:
+            return False
+    return _is_score(get("rejected_score")) and _is_score(get("accepted_score")) and _is_score(get("threshold"))
 
 
 def _plain_containers(raw: dict[str, Any]) -> bool:
     get = raw.get
     messages, attempts, tags, judge = get("prompt_messages"), get("rejected_attempts", _NONE), get("tags", _NONE), get("judge")
-    return (
-        (messages is None or type(messages) is list and all(map(_plain_message, messages)))
-        and (attempts is _NONE or type(attempts) is list and all(map(_plain_attempt, attempts)))
-        and (tags is _NONE or type(tags) is list and all(type(tag) is str for tag in tags))
-        and type(get("metadata", _NOTHING)) is dict
-        and is_plain_json(get("metadata", _NOTHING))
-        and (judge is None or type(judge) is str or type(judge) is dict and is_plain_json(judge))
-        and is_plain_json(get("accepted_logprobs"))
-    )
+    metadata, logprobs = get("metadata", _NOTHING), get("accepted_logprobs")
+    if messages is not None and (type(messages) is not list or not all(map(_plain_message, messages))):
+        return False
+    if attempts is not _NONE and (type(attempts) is not list or not all(map(_plain_attempt, attempts))):
+        return False
+    if tags is not _NONE and (type(tags) is not list or not _STR_TYPE.issuperset(map(type, tags))):
+        return False
+    if type(metadata) is not dict or metadata and not is_plain_json(metadata) or type(get("schema_version", 0)) is not int:
+        return False
+    if judge is not None and type(judge) is not str and (type(judge) is not dict or not is_plain_json(judge)):
+        return False
+    return logprobs is None or is_plain_json(logprobs)
 
 
 def is_plain_record(raw: Any) -> TypeGuard[dict[str, Any]]:
@@ -592,67 +595,41 @@ def is_plain_record(raw: Any) -> TypeGuard[dict[str, Any]]:
         return False
 
 
-def _normalized_message(message: dict[str, Any], copy: Callable[[Any], Any]) -> dict[str, Any]:
-    normalized = {"role": message["role"], "content": copy(message.get("content"))}
-    if not message.keys() <= _MESSAGE_FIELDS:
-        normalized.update((key, copy(item)) for key, item in message.items() if key not in _MESSAGE_FIELDS)
+def _with_extras(normalized: dict[str, Any], raw: dict[str, Any], declared: frozenset[str], copy: Callable[[Any], Any]) -> dict[str, Any]:
+    """``normalized`` followed by the keys of ``raw`` its model does not declare (as ``extra="allow"`` keeps them)."""
+    if not raw.keys() <= declared:
+        normalized.update((key, copy(item)) for key, item in raw.items() if key not in declared)
     return normalized
 
 
 def _normalized_attempt(attempt: dict[str, Any], copy: Callable[[Any], Any]) -> dict[str, Any]:
-    get = attempt.get
-    normalized = {
-        "output": attempt["output"],
-        "attempt": get("attempt"),
-        "score": _score(get("score")),
-        "reason": get("reason"),
-        "feedback": get("feedback"),
-        "threshold": _score(get("threshold")),
-        "logprobs": copy(get("logprobs")),
-    }
-    if not attempt.keys() <= _ATTEMPT_FIELDS:
-        normalized.update((key, copy(item)) for key, item in attempt.items() if key not in _ATTEMPT_FIELDS)
-    return normalized
+    normalized = dict(zip(_ATTEMPT_ORDER, map(attempt.get, _ATTEMPT_ORDER)))
+    normalized["score"], normalized["threshold"] = _score(normalized["score"]), _score(normalized["threshold"])
+    if normalized["logprobs"] is not None:
+        normalized["logprobs"] = copy(normalized["logprobs"])
+    return _with_extras(normalized, attempt, _ATTEMPT_FIELDS, copy)
 
 
 def _normalized_plain(raw: dict[str, Any], *, copy: bool) -> dict[str, Any]:
     """What ``CorrectionRecord.model_validate(raw).model_dump()`` returns for a record
     :func:`is_plain_record` accepted; ``copy``: share no list or dict with ``raw``."""
-    get = raw.get
     copied = _copy_json if copy else _as_is
-    messages = get("prompt_messages")
-    rejected_score = _score(get("rejected_score"))
-    attempts = [_normalized_attempt(a, copied) for a in get("rejected_attempts", _NONE)]
-    if not attempts and get("rejected_output") is not None:  # the model's _one_attempt_from_semantix_fields
-        attempts = [
-            _normalized_attempt(
-                {"output": raw["rejected_output"], "score": rejected_score, "reason": get("rejected_reason"), "feedback": get("feedback")},
-                copied,
-            )
+    record = dict(zip(_RECORD_ORDER, map(raw.get, _RECORD_ORDER, _RECORD_DEFAULTS)))
+    for name in ("rejected_score", "accepted_score", "threshold"):
+        if type(record[name]) is int:
+            record[name] = float(record[name])
+    attempts = [_normalized_attempt(a, copied) for a in record["rejected_attempts"] or _NONE]
+    if not attempts and record["rejected_output"] is not None:  # the model's _one_attempt_from_semantix_fields
+        semantix = {"output": record["rejected_output"], "score": record["rejected_score"], "reason": record["rejected_reason"]}
+        attempts = [_normalized_attempt({**semantix, "feedback": record["feedback"]}, copied)]
+    record["rejected_attempts"] = attempts
+    if record["prompt_messages"] is not None:
+        record["prompt_messages"] = [
+            _with_extras({"role": m["role"], "content": copied(m.get("content"))}, m, _MESSAGE_FIELDS, copied)
+            for m in record["prompt_messages"]
         ]
-    record = {
-        "intent": raw["intent"],
-        "intent_description": raw["intent_description"],
-        "rejected_output": get("rejected_output"),
-        "rejected_score": rejected_score,
-        "rejected_reason": get("rejected_reason"),
-        "accepted_output": raw["accepted_output"],
-        "accepted_score": _score(get("accepted_score")),
-        "feedback": get("feedback"),
-        "attempts": get("attempts"),
-        "timestamp": get("timestamp"),
-        "schema_version": get("schema_version", 0),
-        "id": get("id"),
-        "run_id": get("run_id"),
-        "prompt_messages": None if messages is None else [_normalized_message(m, copied) for m in messages],
-        "rejected_attempts": attempts,
-        "accepted_logprobs": copied(get("accepted_logprobs")),
-        "threshold": _score(get("threshold")),
-        "judge": copied(get("judge")),
-        "model": get("model"),
-        "tags": list(get("tags", _NONE)) if copy or "tags" not in raw else raw["tags"],
-        "metadata": _copy_json(get("metadata", _NOTHING)) if copy or "metadata" not in raw else raw["metadata"],
-    }
-    if not raw.keys() <= _FIELDS:
-        record.update((key, copied(item)) for key, item in raw.items() if key not in _FIELDS)
-    return record
+    record["tags"] = [] if record["tags"] is None else list(record["tags"]) if copy else record["tags"]
+    record["metadata"] = {} if record["metadata"] is None else copied(record["metadata"])
+    if copy:
+        record["judge"], record["accepted_logprobs"] = copied(record["judge"]), copied(record["accepted_logprobs"])
+    return _with_extras(record, raw, _FIELDS, copied)
