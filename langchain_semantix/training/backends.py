@@ -160,10 +160,14 @@ def iter_checked_records(
     for a reader that needs only a few fields; :func:`~langchain_semantix.training.records.normalize_plain`
     normalises it. The others come normalised."""
     backend = open_source(source)
-    if isinstance(backend, JsonlBackend):
-        if not (missing_ok and not backend.path.exists()):
-            yield from _jsonl_records(backend.path, skipped, max_line_bytes)
-        return
+    if not isinstance(backend, JsonlBackend):
+        return _backend_records(backend, skipped)
+    if missing_ok and not backend.path.exists():
+        return iter(())
+    return _jsonl_records(backend.path, skipped, max_line_bytes)
+
+
+def _backend_records(backend: RecordBackend, skipped: list[str] | None) -> Iterator[tuple[dict[str, Any], bool]]:
     where = backend.describe() + " item"
     for number, raw in enumerate(iter(backend), start=1):
         try:

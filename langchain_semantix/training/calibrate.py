@@ -112,17 +112,15 @@ def collect_scores(
         score = record.get("accepted_score")
         if score is not None:
             accepted.append(float(score))
-        rejected.extend(float(score) for score in _rejected_scores(record) if score is not None)
+        attempts = record.get("rejected_attempts")
+        if attempts:
+            for attempt in attempts:
+                score = attempt.get("score")
+                if score is not None:
+                    rejected.append(float(score))
+        elif record.get("rejected_output") is not None and (score := record.get("rejected_score")) is not None:
+            rejected.append(float(score))  # a plain record as stored: its one attempt is made of these fields
     return dict(scores)
-
-
-def _rejected_scores(record: dict[str, Any]) -> Iterator[Any]:
-    """The scores of a record's rejected attempts; a plain record as stored may lack the
-    list, which then holds one attempt made of semantix-ai's fields (as normalising builds)."""
-    attempts = record.get("rejected_attempts")
-    if attempts:
-        return (attempt.get("score") for attempt in attempts)
-    return iter((record.get("rejected_score"),) if record.get("rejected_output") is not None else ())
 
 
 def _midpoint(accepted: list[float], rejected: list[float]) -> float:
