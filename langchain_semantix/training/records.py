@@ -428,7 +428,10 @@ def _refuse_unwritable_text(record: dict[str, Any]) -> None:
 
 def normalize_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Check a stored record against :class:`CorrectionRecord` and fill the fields
-    semantix-ai's records lack; raises :class:`RecordError` naming what is wrong."""
+    semantix-ai's records lack; raises :class:`RecordError` naming what is wrong.
+
+    A record of plain values (:func:`is_plain_record`) is checked and normalised without
+    the model, to the same result; the model decides every other one."""
     if not isinstance(raw, Mapping):
         raise RecordError(f"a record must be a JSON object, got {type(raw).__name__}")
     record = _normalized_plain(raw, copy=True) if is_plain_record(raw) else _validated(raw)
