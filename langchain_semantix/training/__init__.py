@@ -1,12 +1,38 @@
-"""Training data: correction-pair collection, call logging, export and calibration."""
+"""Training data: correction-pair collection, call logging, export and calibration.
+
+Every public name is loaded on first use, so that a job reading records (an export, a
+calibration) does not load LangChain for the collector it never uses.
+"""
 
 from __future__ import annotations
 
-from langchain_semantix.training.backends import JsonlBackend, StoreBackend, iter_records
-from langchain_semantix.training.collector import CollectorWriteWarning, TrainingCollector
-from langchain_semantix.training.jsonl import CorruptLineWarning, JsonlFile, LockTimeoutError, read_jsonl
-from langchain_semantix.training.logger import TrainingDataLogger
-from langchain_semantix.training.records import SCHEMA_VERSION, CorrectionRecord, RecordError
+from typing import TYPE_CHECKING
+
+from langchain_semantix._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from langchain_semantix.training.backends import JsonlBackend, StoreBackend, iter_records
+    from langchain_semantix.training.collector import CollectorWriteWarning, TrainingCollector
+    from langchain_semantix.training.jsonl import CorruptLineWarning, JsonlFile, LockTimeoutError, read_jsonl
+    from langchain_semantix.training.logger import TrainingDataLogger
+    from langchain_semantix.training.records import SCHEMA_VERSION, CorrectionRecord, RecordError
+
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "JsonlBackend": "langchain_semantix.training.backends",
+    "StoreBackend": "langchain_semantix.training.backends",
+    "iter_records": "langchain_semantix.training.backends",
+    "CollectorWriteWarning": "langchain_semantix.training.collector",
+    "TrainingCollector": "langchain_semantix.training.collector",
+    "CorruptLineWarning": "langchain_semantix.training.jsonl",
+    "JsonlFile": "langchain_semantix.training.jsonl",
+    "LockTimeoutError": "langchain_semantix.training.jsonl",
+    "read_jsonl": "langchain_semantix.training.jsonl",
+    "TrainingDataLogger": "langchain_semantix.training.logger",
+    "SCHEMA_VERSION": "langchain_semantix.training.records",
+    "CorrectionRecord": "langchain_semantix.training.records",
+    "RecordError": "langchain_semantix.training.records",
+}
 
 _default_collector: TrainingCollector | None = None
 
@@ -39,3 +65,5 @@ __all__ = [
     "RecordError",
     "SCHEMA_VERSION",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

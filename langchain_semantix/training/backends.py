@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeGuard, cast
 
-from langgraph.store.base import BaseStore
+from langchain_semantix.training.jsonl import (
+    DEFAULT_MAX_LINE_BYTES,
+    CorruptLineError,
+    JsonlFile,
+    iter_jsonl_lines,
+    iter_line_bytes,
+    parse_json_object,
+    skip_line,
+)
+from langchain_semantix.training.records import RecordError, normalize_plain, normalize_record, plain_record_of_line, to_json_line
 
-from langchain_semantix.training.jsonl import DEFAULT_MAX_LINE_BYTES, JsonlFile, iter_jsonl_lines, skip_line
-from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
+if TYPE_CHECKING:  # LangGraph loads only for a store: reading a file needs none of it
+    from langgraph.store.base import BaseStore
 
 __all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records"]
 
@@ -77,7 +87,13 @@ class StoreBackend:
         return f"{type(self.store).__name__}{list(self.namespace)}"
 
 
-Source = str | os.PathLike | RecordBackend | BaseStore | Any
+Source: TypeAlias = "str | os.PathLike[str] | RecordBackend | BaseStore | Any"
+
+
+def _is_base_store(source: object) -> TypeGuard[BaseStore]:
+    # without langgraph.store.base loaded, no BaseStore can exist, so it need not be loaded
+    module = sys.modules.get("langgraph.store.base")
+    return module is not None and isinstance(source, module.BaseStore)
 
 
 #: Sources given as strings with these prefixes are PostgreSQL stores, not file paths.
@@ -97,7 +113,7 @@ def open_source(source: Source) -> RecordBackend:
         return ConnectionStringSource(source)
     if isinstance(source, (str, os.PathLike)):
         return JsonlBackend(source)
-    if isinstance(source, BaseStore):
+    if _is_base_store(source):
         from langchain_semantix.training.shared_store import SharedStoreBackend  # imports this module
 
         return SharedStoreBackend(source)
@@ -105,7 +121,7 @@ def open_source(source: Source) -> RecordBackend:
     if backend is not None:
         return backend  # a TrainingCollector
     if hasattr(source, "append") and hasattr(source, "__iter__"):
-        return source  # type: ignore[no-any-return]
+        return cast(RecordBackend, source)  # an object with the backend methods
     raise TypeError(f"cannot read records from {type(source).__name__}; pass a JSONL path, a BaseStore or a TrainingCollector")
 
 
@@ -126,21 +142,51 @@ def iter_records(
     raises :class:`FileNotFoundError` unless ``missing_ok`` (then it holds no records); a
     device or FIFO raises :class:`~langchain_semantix.training.jsonl.NotARegularFileError`.
     """
+    for record, plain in iter_checked_records(source, skipped=skipped, missing_ok=missing_ok, max_line_bytes=max_line_bytes):
+        if intent_filter and record["intent"] != intent_filter:
+            continue
+        yield normalize_plain(record) if plain else record
+
+
+def iter_checked_records(
+    source: Source,
+    *,
+    skipped: list[str] | None = None,
+    missing_ok: bool = False,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[tuple[dict[str, Any], bool]]:
+    """:func:`iter_records`' records, each checked as it does, with whether it is *plain*:
+    a plain record comes as stored (see :func:`~langchain_semantix.training.records.plain_record_of_line`),
+    for a reader that needs only a few fields; :func:`~langchain_semantix.training.records.normalize_plain`
+    normalises it. The others come normalised."""
     backend = open_source(source)
-    if isinstance(backend, JsonlBackend):
-        if missing_ok and not backend.path.exists():
-            return
-        numbered: Iterator[tuple[int, dict[str, Any]]] = iter_jsonl_lines(backend.path, skipped=skipped, max_line_bytes=max_line_bytes)
-        where = str(backend.path)
-    else:
-        numbered = enumerate(iter(backend), start=1)
-        where = backend.describe() + " item"
-    for number, raw in numbered:
+    if not isinstance(backend, JsonlBackend):
+        return _backend_records(backend, skipped)
+    if missing_ok and not backend.path.exists():
+        return iter(())
+    return _jsonl_records(backend.path, skipped, max_line_bytes)
+
+
+def _backend_records(backend: RecordBackend, skipped: list[str] | None) -> Iterator[tuple[dict[str, Any], bool]]:
+    where = backend.describe() + " item"
+    for number, raw in enumerate(iter(backend), start=1):
         try:
             record = normalize_record(raw)
         except RecordError as exc:
             skip_line(where, number, str(exc), skipped)
             continue
-        if intent_filter and record["intent"] != intent_filter:
+        yield record, False
+
+
+def _jsonl_records(path: Path, skipped: list[str] | None, max_line_bytes: int) -> Iterator[tuple[dict[str, Any], bool]]:
+    for number, line in iter_line_bytes(path, skipped=skipped, max_line_bytes=max_line_bytes):
+        record = plain_record_of_line(line)
+        if record is not None:
+            yield record, True
             continue
-        yield record
+        try:  # read exactly, so that what is wrong is named
+            record = normalize_record(parse_json_object(line))
+        except (CorruptLineError, RecordError) as exc:
+            skip_line(path, number, str(exc), skipped)
+            continue
+        yield record, False

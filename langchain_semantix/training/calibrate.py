@@ -14,9 +14,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from langchain_semantix.errors import require_threshold
 from langchain_semantix.training.atomic import write_text_atomic
-from langchain_semantix.training.backends import Source, iter_records
+from langchain_semantix.training.backends import Source, iter_checked_records
 from langchain_semantix.training.jsonl import iter_jsonl_lines, skip_line
 
 __all__ = [
@@ -32,6 +31,14 @@ __all__ = [
 
 METHODS = ("midpoint", "youden", "fbeta", "precision")
 THRESHOLDS_SCHEMA = 1
+
+
+def _require_threshold(value: object, *, what: str) -> float:
+    """:func:`langchain_semantix.errors.require_threshold`, loaded when first needed: it
+    loads LangChain, which reading and fitting scores do without."""
+    from langchain_semantix.errors import require_threshold as require
+
+    return require(value, what=what)
 
 
 @dataclass
@@ -100,13 +107,19 @@ def collect_scores(
         return dict(scores)
     if source is None:
         raise ValueError("pass a source of records or labelled data")
-    for record in iter_records(source, skipped=skipped, missing_ok=True):
+    for record, _ in iter_checked_records(source, skipped=skipped, missing_ok=True):
         accepted, rejected = scores[record["intent"]]
-        if record.get("accepted_score") is not None:
-            accepted.append(float(record["accepted_score"]))
-        for attempt in record.get("rejected_attempts") or []:
-            if attempt.get("score") is not None:
-                rejected.append(float(attempt["score"]))
+        score = record.get("accepted_score")
+        if score is not None:
+            accepted.append(float(score))
+        attempts = record.get("rejected_attempts")
+        if attempts:
+            for attempt in attempts:
+                score = attempt.get("score")
+                if score is not None:
+                    rejected.append(float(score))
+        elif record.get("rejected_output") is not None and (score := record.get("rejected_score")) is not None:
+            rejected.append(float(score))  # a plain record as stored: its one attempt is made of these fields
     return dict(scores)
 
 
@@ -211,7 +224,7 @@ def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[s
     ``intent_classes`` maps names to classes (semantix-ai's form) or lists the classes.
     """
     classes = dict(intent_classes) if isinstance(intent_classes, Mapping) else {cls.__name__: cls for cls in intent_classes}
-    checked = {name: require_threshold(value, what=f"the threshold of {name}") for name, value in thresholds.items()}
+    checked = {name: _require_threshold(value, what=f"the threshold of {name}") for name, value in thresholds.items()}
     applied = 0
     for name, value in checked.items():
         if name in classes:
@@ -228,7 +241,7 @@ def _entry(name: str, entry: IntentCalibration | float) -> dict[str, Any]:
     else:
         raise TypeError(f"thresholds of {name}: expected an IntentCalibration (calibration_report) or a number, got {entry!r:.80}")
     if fields["threshold"] is not None:
-        require_threshold(fields["threshold"], what=f"the threshold of {name}")  # NaN or 1.5 never reaches the file
+        _require_threshold(fields["threshold"], what=f"the threshold of {name}")  # NaN or 1.5 never reaches the file
     return fields
 
 
@@ -283,7 +296,7 @@ def load_thresholds(path: str | os.PathLike[str]) -> dict[str, float]:
         if value is None:
             continue
         try:
-            thresholds[name] = require_threshold(value, what=f"the threshold of {name}")
+            thresholds[name] = _require_threshold(value, what=f"the threshold of {name}")
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: {exc}; {fix}") from None
     return thresholds

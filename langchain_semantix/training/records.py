@@ -13,7 +13,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeGuard
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -430,9 +430,211 @@ def _refuse_unwritable_text(record: dict[str, Any]) -> None:
 
 def normalize_record(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Check a stored record against :class:`CorrectionRecord` and fill the fields
-    semantix-ai's records lack; raises :class:`RecordError` naming what is wrong."""
+    semantix-ai's records lack; raises :class:`RecordError` naming what is wrong.
+
+    A record of plain values (:func:`is_plain_record`) is checked and normalised without
+    the model, to the same result; the model decides every other one."""
     if not isinstance(raw, Mapping):
         raise RecordError(f"a record must be a JSON object, got {type(raw).__name__}")
-    record = _validated(raw)
+    record = _normalized_plain(raw, copy=True) if is_plain_record(raw) else _validated(raw)
     _refuse_unwritable_text(record)
     return record
+
+
+def plain_record_of_line(line: bytes) -> dict[str, Any] | None:
+    """The object of a stored JSON line when it is a valid record of plain values (the
+    common case, checked without the model), else ``None``: the line is then to be read
+    with :func:`~langchain_semantix.training.jsonl.parse_json_object` and
+    :func:`normalize_record`, which name what is wrong. Its fields are as stored (absent
+    ones mean their default; scores may be ints); :func:`normalize_plain` fills them in.
+
+    orjson refuses lone surrogates, so the text of such a record can always be written.
+    """
+    try:
+        raw = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return raw if type(raw) is dict and is_plain_record(raw) else None
+
+
+def normalize_plain(raw: dict[str, Any]) -> dict[str, Any]:
+    """:func:`normalize_record` of a record :func:`plain_record_of_line` returned (which
+    nothing else holds, so its lists and dicts are reused rather than copied)."""
+    return _normalized_plain(raw, copy=False)
+
+
+#: The widest float taken as read: a wider one may be an integer beyond 64 bits that orjson
+#: read as a float (the standard parser keeps it exact), so it goes the long way.
+_WIDEST_PLAIN = 2.0**63
+_JSON_SCALARS = frozenset({str, int, bool, type(None)})
+_STR_TYPE = frozenset({str})
+
+
+def is_plain_json(value: Any) -> bool:
+    """Whether ``value`` is JSON as a parser builds it (dicts with str keys, lists, str,
+    int, bool, None) whose floats are finite and narrower than 2**63. Raises
+    :class:`RecursionError` when nested too deeply to walk."""
+    kind = type(value)
+    if kind is dict:
+        if not _STR_TYPE.issuperset(map(type, value)):
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    elif kind is float:
+        return -_WIDEST_PLAIN < value < _WIDEST_PLAIN
+    else:
+        return kind in _JSON_SCALARS
+    for item in items:
+        if type(item) not in _JSON_SCALARS and not is_plain_json(item):
+            return False
+    return True
+
+
+def _copy_json(value: Any) -> Any:
+    """A copy of a plain JSON tree (what ``model_dump`` returns for an ``Any`` field)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy_json(item) for item in value]
+    return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _is_score(value: Any) -> bool:
+    """None, or a score taken as read (an int, or a float that :func:`is_plain_json` takes)."""
+    return value is None or (type(value) is float or type(value) is int) and -_WIDEST_PLAIN < value < _WIDEST_PLAIN
+
+
+def _score(value: float | int | None) -> float | None:
+    return value if value is None or type(value) is float else float(value)
+
+
+_FIELDS = frozenset(CorrectionRecord.model_fields)
+_OPTIONAL_TEXTS = ("rejected_output", "rejected_reason", "feedback", "timestamp", "id", "run_id", "model")
+_MESSAGE_FIELDS = frozenset(PromptMessage.model_fields)
+_ATTEMPT_ORDER = tuple(RejectedAttempt.model_fields)
+_ATTEMPT_FIELDS = frozenset(_ATTEMPT_ORDER)
+#: ``CorrectionRecord``'s fields in its order, each with the default of a field set to None
+#: here (the list and dict defaults are made afresh for each record).
+_RECORD_ORDER = tuple(CorrectionRecord.model_fields)
+_RECORD_DEFAULTS = tuple(0 if name == "schema_version" else None for name in _RECORD_ORDER)
+_NONE: tuple[()] = ()  # the default of an absent list, for checking only
+_NOTHING: dict[str, Any] = {}  # the default of an absent dict, for checking only; never changed
+
+# The checks below run for every record read, so they are written for speed: straight
+# lines of exact type tests, no helper where an expression will do.
+
+
+def _plain_extras(value: dict[str, Any], declared: frozenset[str]) -> bool:
+    return value.keys() <= declared or all(is_plain_json(item) for key, item in value.items() if key not in declared)
+
+
+def _plain_message(message: Any) -> bool:
+    if type(message) is not dict or type(message.get("role")) is not str:
+        return False
+    content = message.get("content")
+    if content is not None and type(content) is not str and (type(content) is not list or not is_plain_json(content)):
+        return False
+    return message.keys() <= _MESSAGE_FIELDS or _plain_extras(message, _MESSAGE_FIELDS)
+
+
+def _plain_attempt(attempt: Any) -> bool:
+    if type(attempt) is not dict:
+        return False
+    get = attempt.get
+    number, reason, feedback, logprobs = get("attempt"), get("reason"), get("feedback"), get("logprobs")
+    if type(get("output")) is not str or number is not None and type(number) is not int:
+        return False
+    if reason is not None and type(reason) is not str or feedback is not None and type(feedback) is not str:
+        return False
+    if not _is_score(get("score")) or not _is_score(get("threshold")) or logprobs is not None and not is_plain_json(logprobs):
+        return False
+    return attempt.keys() <= _ATTEMPT_FIELDS or _plain_extras(attempt, _ATTEMPT_FIELDS)
+
+
+def _plain_scalars(raw: dict[str, Any]) -> bool:
+    get = raw.get
+    intent, attempts = get("intent"), get("attempts")
+    if type(intent) is not str or not intent.strip() or type(get("intent_description")) is not str:
+        return False
+    if type(get("accepted_output")) is not str or attempts is not None and (type(attempts) is not int or attempts < 1):
+        return False
+    for name in _OPTIONAL_TEXTS:
+        text = get(name)
+        if text is not None and type(text) is not str:
+            return False
+    return _is_score(get("rejected_score")) and _is_score(get("accepted_score")) and _is_score(get("threshold"))
+
+
+def _plain_containers(raw: dict[str, Any]) -> bool:
+    get = raw.get
+    messages, attempts, tags, judge = get("prompt_messages"), get("rejected_attempts", _NONE), get("tags", _NONE), get("judge")
+    metadata, logprobs = get("metadata", _NOTHING), get("accepted_logprobs")
+    if messages is not None and (type(messages) is not list or not all(map(_plain_message, messages))):
+        return False
+    if attempts is not _NONE and (type(attempts) is not list or not all(map(_plain_attempt, attempts))):
+        return False
+    if tags is not _NONE and (type(tags) is not list or not _STR_TYPE.issuperset(map(type, tags))):
+        return False
+    if type(metadata) is not dict or metadata and not is_plain_json(metadata) or type(get("schema_version", 0)) is not int:
+        return False
+    if judge is not None and type(judge) is not str and (type(judge) is not dict or not is_plain_json(judge)):
+        return False
+    return logprobs is None or is_plain_json(logprobs)
+
+
+def is_plain_record(raw: Any) -> TypeGuard[dict[str, Any]]:
+    """Whether :class:`CorrectionRecord` takes ``raw`` as it is: every field exactly of the
+    type the schema wants (``str``, not a subclass; a finite score), every other value plain
+    JSON (:func:`is_plain_json`). A record this accepts, the model accepts and normalises
+    as :func:`normalize_plain` does; ``False`` is no verdict: the model then decides, and
+    names what is wrong."""
+    try:
+        return type(raw) is dict and _plain_scalars(raw) and _plain_containers(raw) and _plain_extras(raw, _FIELDS)
+    except RecursionError:
+        return False
+
+
+def _with_extras(normalized: dict[str, Any], raw: dict[str, Any], declared: frozenset[str], copy: Callable[[Any], Any]) -> dict[str, Any]:
+    """``normalized`` followed by the keys of ``raw`` its model does not declare (as ``extra="allow"`` keeps them)."""
+    if not raw.keys() <= declared:
+        normalized.update((key, copy(item)) for key, item in raw.items() if key not in declared)
+    return normalized
+
+
+def _normalized_attempt(attempt: dict[str, Any], copy: Callable[[Any], Any]) -> dict[str, Any]:
+    normalized = dict(zip(_ATTEMPT_ORDER, map(attempt.get, _ATTEMPT_ORDER)))
+    normalized["score"], normalized["threshold"] = _score(normalized["score"]), _score(normalized["threshold"])
+    if normalized["logprobs"] is not None:
+        normalized["logprobs"] = copy(normalized["logprobs"])
+    return _with_extras(normalized, attempt, _ATTEMPT_FIELDS, copy)
+
+
+def _normalized_plain(raw: dict[str, Any], *, copy: bool) -> dict[str, Any]:
+    """What ``CorrectionRecord.model_validate(raw).model_dump()`` returns for a record
+    :func:`is_plain_record` accepted; ``copy``: share no list or dict with ``raw``."""
+    copied = _copy_json if copy else _as_is
+    record = dict(zip(_RECORD_ORDER, map(raw.get, _RECORD_ORDER, _RECORD_DEFAULTS)))
+    for name in ("rejected_score", "accepted_score", "threshold"):
+        if type(record[name]) is int:
+            record[name] = float(record[name])
+    attempts = [_normalized_attempt(a, copied) for a in record["rejected_attempts"] or _NONE]
+    if not attempts and record["rejected_output"] is not None:  # the model's _one_attempt_from_semantix_fields
+        semantix = {"output": record["rejected_output"], "score": record["rejected_score"], "reason": record["rejected_reason"]}
+        attempts = [_normalized_attempt({**semantix, "feedback": record["feedback"]}, copied)]
+    record["rejected_attempts"] = attempts
+    if record["prompt_messages"] is not None:
+        record["prompt_messages"] = [
+            _with_extras({"role": m["role"], "content": copied(m.get("content"))}, m, _MESSAGE_FIELDS, copied)
+            for m in record["prompt_messages"]
+        ]
+    record["tags"] = [] if record["tags"] is None else list(record["tags"]) if copy else record["tags"]
+    record["metadata"] = {} if record["metadata"] is None else copied(record["metadata"])
+    if copy:
+        record["judge"], record["accepted_logprobs"] = copied(record["judge"]), copied(record["accepted_logprobs"])
+    return _with_extras(record, raw, _FIELDS, copied)

@@ -18,7 +18,15 @@ from langchain_semantix import TrainingCollector
 from langchain_semantix.training import CorruptLineWarning, read_jsonl
 from langchain_semantix.training.backends import iter_records
 from langchain_semantix.training.collector import CollectorWriteWarning
-from langchain_semantix.training.jsonl import DEFAULT_MAX_LINE_BYTES, JsonlFile, LockTimeoutError, NotARegularFileError
+from langchain_semantix.training.jsonl import (
+    DEFAULT_MAX_LINE_BYTES,
+    CorruptLineError,
+    JsonlFile,
+    LockTimeoutError,
+    NotARegularFileError,
+    iter_line_bytes,
+    parse_json_object,
+)
 from tests.unit_tests.training._data import BAD_LINES, PAIR, rec, write
 
 
@@ -384,3 +392,50 @@ def test_forked_child_takes_its_own_lock(tmp_path):
     finally:
         fcntl.flock(appender._lock_fd, fcntl.LOCK_UN)
     assert len(list(read_jsonl(path))) == 1
+
+
+_TRICKY_LINES = [
+    b'{"a": 1, "b": [1.5, -0.0, "x"], "c": {"d": null, "e": true}}',
+    b'{"big": 18446744073709551615, "bigger": 18446744073709551616, "low": -9223372036854775809}',
+    b'{"deep": [[[[{"n": 123456789012345678901234567890}]]]]}',
+    b'{"wide": 1e19, "huge": 1e300, "tiny": 1e-320, "over": 1e400}',
+    b'{"nan": NaN}',
+    b'{"inf": -Infinity}',
+    b'{"lone": "\\ud800"}',
+    b'{"pair": "\\ud83d\\ude00", "raw": "\xc3\xa9 \xe6\xbc\xa2"}',
+    b'{"bad utf8": "\xff"}',
+    b'{"control": "a\x01b"}',
+    b'{"escaped": "\\u0000"}',
+    b'{"a": 1, "b": 2, "a": 3}',
+    b"  {}  \r\n",
+    b"[1, 2]",
+    b"123456789012345678901234567890",
+    b'"text"',
+    b"{" * 2000 + b"}" * 2000,
+    b'{"x": ' + b"[" * 1020 + b"]" * 1020 + b"}",
+    b'{"unterminated": ',
+]
+
+
+@pytest.mark.parametrize("line", _TRICKY_LINES, ids=range(len(_TRICKY_LINES)))
+def test_lines_are_parsed_exactly_as_the_standard_parser_parses_them(line):
+    try:
+        expected: object = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        expected = type(exc)
+    try:
+        got: object = parse_json_object(line)
+    except CorruptLineError:
+        got = ValueError
+    if isinstance(expected, dict):
+        assert repr(got) == repr(expected)  # repr: 1 and 1.0 differ, as do key orders
+    else:
+        assert got is ValueError  # refused (not an object, or unreadable), with the reason
+        with pytest.raises(CorruptLineError, match="nested too deeply|corrupt line"):
+            parse_json_object(line)
+
+
+def test_line_bytes_drop_the_bom_and_blank_lines(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}\n\n   \n{"b": 2}')
+    assert list(iter_line_bytes(path)) == [(1, b'{"a": 1}\n'), (4, b'{"b": 2}')]
