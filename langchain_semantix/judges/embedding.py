@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from langchain_semantix.errors import JudgeModelError, require_threshold
-from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, check_rule
+from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -77,9 +77,7 @@ class EmbeddingJudge(WindowedJudge):
         max_windows: int = 32,
     ) -> None:
         self.model_name = model_name
-        self.long_output = check_rule(long_output)
-        self.window_overlap = window_overlap
-        self.max_windows = max_windows
+        self.set_window_options(long_output, window_overlap, max_windows)
         self.default_threshold = require_threshold(default_threshold, what="default_threshold")
         self.batch_size = batch_size
         self._lock = threading.Lock()

@@ -18,7 +18,7 @@ from langchain_semantix.judges.inference import (
     cross_encoder_length_attribute,
     load_pair_scorer,
 )
-from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, check_rule, rows_per_job
+from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, rows_per_job
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -227,9 +227,7 @@ class NLIJudge(WindowedJudge):
             raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
         self.model_name = model_name or os.environ.get(MODEL_ENV_VAR) or DEFAULT_NLI_MODEL
         self.batch_size = batch_size
-        self.long_output = check_rule(long_output)
-        self.window_overlap = window_overlap
-        self.max_windows = max_windows
+        self.set_window_options(long_output, window_overlap, max_windows)
         self.default_threshold = require_threshold(default_threshold, what="default_threshold")
         self.quantize = quantize
         self._scorer = self._load(device, backend, max_length) if cross_encoder is None else self._wrap(cross_encoder, max_length)

@@ -12,7 +12,7 @@ import numpy as np
 
 from langchain_semantix.errors import JudgeModelError
 from langchain_semantix.judges.inference import Backend, load_pair_scorer
-from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, check_rule, rows_per_job
+from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, rows_per_job
 
 __all__ = ["TrainedJudge", "MANIFEST_NAME", "is_trained_judge_dir"]
 
@@ -83,9 +83,7 @@ class TrainedJudge(WindowedJudge):
         if self.manifest.get("schema_version") != MANIFEST_SCHEMA:
             raise JudgeModelError(f"{manifest_path} has schema {self.manifest.get('schema_version')}, expected {MANIFEST_SCHEMA}")
         self.batch_size = batch_size
-        self.long_output = check_rule(long_output)
-        self.window_overlap = window_overlap
-        self.max_windows = max_windows
+        self.set_window_options(long_output, window_overlap, max_windows)
         self.thresholds: dict[str, float] = dict(self.manifest.get("thresholds", {}).get("requirements", {}))
         self.default_threshold = float(self.manifest.get("thresholds", {}).get("global", 0.5))
         max_length = int(self.manifest.get("recipe", {}).get("max_length", 256))

@@ -273,6 +273,12 @@ class WindowedJudge(Judge):
     #: Label names, when :meth:`score_windows` reports a probability per label.
     labels: Sequence[str] = ()
 
+    def set_window_options(self, long_output: str, window_overlap: int, max_windows: int) -> None:
+        """Set how long outputs are read, checking the rule."""
+        self.long_output = check_rule(long_output)
+        self.window_overlap = window_overlap
+        self.max_windows = max_windows
+
     @property
     def window_tokenizer(self) -> Any:
         """The tokenizer that counts the tokens of an output."""
