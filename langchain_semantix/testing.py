@@ -24,7 +24,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.judges.base import Judge, Verdict, check_text
+from langchain_semantix.judges.base import Judge, Verdict
 
 __all__ = ["KeywordJudge", "ScriptedChatModel", "user_prompt"]
 
@@ -35,7 +35,9 @@ class KeywordJudge(Judge):
     """A deterministic judge: fails any output containing one of ``fail_words``.
 
     Score is 0.05 with a fail word, 0.95 without (case-insensitive). With
-    ``pass_words`` set, an output must also contain one of them to pass (else 0.3).
+    ``pass_words`` set, an output must also contain one of them to pass (else 0.3). An empty
+    output fails with score 0 and a blank requirement is an error, as for every judge.
+    ``calls`` counts the outputs scored.
     """
 
     name: ClassVar[str] = "keyword"
@@ -56,16 +58,15 @@ class KeywordJudge(Judge):
     def model_id(self) -> str | None:
         return "keywords"
 
-    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        self.calls += 1
-        text = check_text(output).lower()
-        check_text(intent_description, what="intent_description")
-        limit = self.default_threshold if threshold is None else threshold
+    def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        self.calls += len(pairs)
+        return [self._verdict(output, requirement, limit) for (output, requirement), limit in zip(pairs, thresholds)]
+
+    def _verdict(self, output: str, requirement: str, limit: float) -> Verdict:
+        text = output.lower()
         found = next((w for w in self.fail_words if w in text), None)
         if found:
             score, reason = 0.05, f"contains {found!r}"
-        elif not text.strip():
-            score, reason = 0.0, "The output is empty."
         elif self.pass_words and not any(w in text for w in self.pass_words):
             score, reason = 0.3, f"mentions none of {self.pass_words}"
         else:
@@ -77,7 +78,7 @@ class KeywordJudge(Judge):
             reason=None if score >= limit else reason,
             judge=self.name,
             model=self.model_id,
-            requirement=intent_description,
+            requirement=requirement,
         )
 
 

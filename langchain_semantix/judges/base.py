@@ -11,7 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from langchain_semantix.errors import require_text, require_threshold
 
-__all__ = ["Judge", "Verdict", "check_text", "resolve_thresholds", "empty_output_verdict", "split_empty"]
+__all__ = [
+    "Judge",
+    "Verdict",
+    "check_text",
+    "check_pairs",
+    "expand_thresholds",
+    "resolve_thresholds",
+    "empty_output_verdict",
+    "split_empty",
+]
 
 Thresholds = float | Sequence[float | None] | None
 
@@ -68,18 +77,40 @@ class Verdict(BaseModel):
 check_text = require_text
 
 
-def resolve_thresholds(thresholds: float | Sequence[float | None] | None, n: int, default: float) -> list[float]:
-    """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats, each
-    checked to be a number from 0 to 1."""
-    if thresholds is None or isinstance(thresholds, (int, float)):
-        value = default if thresholds is None else require_threshold(thresholds)
-        return [value] * n
+def expand_thresholds(thresholds: Thresholds, n: int) -> list[float | None]:
+    """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` entries, each
+    ``None`` or checked to be a number from 0 to 1."""
+    if thresholds is None:
+        return [None] * n
+    if isinstance(thresholds, (int, float)):
+        return [require_threshold(thresholds)] * n
     if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence):
         raise TypeError(f"threshold must be a number from 0 to 1 or one per pair (a list), got {thresholds!r}")
-    values = [default if t is None else require_threshold(t) for t in thresholds]
+    values = [None if t is None else require_threshold(t) for t in thresholds]
     if len(values) != n:
         raise ValueError(f"got {len(values)} thresholds for {n} pairs; pass one value or one per pair")
     return values
+
+
+def resolve_thresholds(thresholds: Thresholds, n: int, default: float) -> list[float]:
+    """Expand ``thresholds`` (one value, one per pair, or ``None``) to ``n`` floats, each
+    checked to be a number from 0 to 1; ``default`` fills the ``None`` entries."""
+    return [default if t is None else t for t in expand_thresholds(thresholds, n)]
+
+
+def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every ``(output, requirement)`` pair checked: both texts, and a requirement that is not blank."""
+    checked: list[tuple[str, str]] = []
+    for i, pair in enumerate(pairs):
+        try:
+            output, requirement = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"pairs[{i}] must be an (output, requirement) pair, got {pair!r:.80}") from None
+        requirement = require_text(requirement, what="intent_description")
+        if not requirement.strip():
+            raise ValueError(f"the requirement of pairs[{i}] is empty; write the requirement the output must satisfy")
+        checked.append((require_text(output), requirement))
+    return checked
 
 
 def empty_output_verdict(judge: Judge, requirement: str, threshold: float) -> Verdict:
@@ -96,22 +127,15 @@ def empty_output_verdict(judge: Judge, requirement: str, threshold: float) -> Ve
 
 
 def split_empty(judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence[float]) -> tuple[list[Verdict | None], list[int]]:
-    """Check every pair's text; give empty outputs their failing verdict without a model.
+    """Check every pair (:func:`check_pairs`); give empty outputs their failing verdict without a model.
 
     Returns ``(verdicts, live)``: ``verdicts[i]`` is set for empty outputs and ``None``
     for the pairs at the indices in ``live``, which still need scoring.
     """
     verdicts: list[Verdict | None] = [None] * len(pairs)
     live: list[int] = []
-    for i, pair in enumerate(pairs):
-        try:
-            output, requirement = pair
-        except (TypeError, ValueError):
-            raise TypeError(f"pairs[{i}] must be an (output, requirement) pair, got {pair!r:.80}") from None
-        requirement = require_text(requirement, what="intent_description")
-        if not requirement.strip():
-            raise ValueError(f"the requirement of pairs[{i}] is empty; write the requirement the output must satisfy")
-        if require_text(output).strip():
+    for i, (output, requirement) in enumerate(check_pairs(pairs)):
+        if output.strip():
             live.append(i)
         else:
             verdicts[i] = empty_output_verdict(judge, requirement, limits[i])
@@ -124,8 +148,10 @@ class Judge:
     Subclass it and implement :meth:`evaluate` alone — batching and the async methods
     are derived. A judge backed by a model implements :meth:`score_batch` instead
     (and :meth:`ascore_batch` when it has a native async path): the base checks the
-    texts, fails empty outputs without asking the model, and derives :meth:`evaluate`,
-    :meth:`evaluate_batch` and the async methods from it.
+    texts (a blank requirement is an error) and the thresholds (:meth:`thresholds_for`),
+    fails empty outputs without asking the model, and derives :meth:`evaluate`,
+    :meth:`evaluate_batch` and the async methods from it. Judges that read long outputs in
+    windows build on :class:`~langchain_semantix.judges.windows.WindowedJudge`.
 
     Example:
         .. code-block:: python
@@ -173,23 +199,43 @@ class Judge:
         return self.evaluate_batch([(output, intent_description)], threshold)[0]
 
     def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
-        """Hook for model-backed judges: score non-empty, checked pairs in one pass."""
+        """Hook for model-backed judges: score non-empty, checked pairs in one pass.
+
+        ``thresholds`` holds one checked pass mark per pair; return one verdict per pair, in order."""
         raise NotImplementedError
 
     async def ascore_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
         """Async :meth:`score_batch`; by default the sync one in a worker thread."""
         return await run_in_executor(None, functools.partial(self.score_batch, list(pairs), list(thresholds)))
 
+    def thresholds_for(self, requirements: Sequence[str], thresholds: Thresholds = None) -> list[float]:
+        """One checked pass mark per requirement: the one given, else :meth:`threshold_for`'s."""
+        given = expand_thresholds(thresholds, len(requirements))
+        return [self.threshold_for(r) if t is None else t for r, t in zip(requirements, given)]
+
+    def _plan(
+        self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds
+    ) -> tuple[list[Verdict | None], list[int], list[tuple[str, str]], list[float]]:
+        """Check the pairs and thresholds and fail empty outputs: what every batch call does first."""
+        checked = check_pairs(pairs)
+        limits = self.thresholds_for([r for _, r in checked], thresholds)
+        verdicts, live = split_empty(self, checked, limits)
+        return verdicts, live, checked, limits
+
+    @staticmethod
+    def _filled(verdicts: list[Verdict | None], live: Sequence[int], scored: Sequence[Verdict]) -> list[Verdict]:
+        for i, verdict in zip(live, scored):
+            verdicts[i] = verdict
+        return [v for v in verdicts if v is not None]
+
     def evaluate_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds = None) -> list[Verdict]:
         """Judge many ``(output, intent_description)`` pairs; one verdict per pair, in order."""
-        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
         if not self._scores_in_batches:
+            limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
             return [self.evaluate(o, d, t) for (o, d), t in zip(pairs, limits)]
-        verdicts, live = split_empty(self, pairs, limits)
-        if live:
-            for i, verdict in zip(live, self.score_batch([pairs[i] for i in live], [limits[i] for i in live])):
-                verdicts[i] = verdict
-        return [v for v in verdicts if v is not None]
+        verdicts, live, checked, limits = self._plan(pairs, thresholds)
+        scored = self.score_batch([checked[i] for i in live], [limits[i] for i in live]) if live else []
+        return self._filled(verdicts, live, scored)
 
     async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         """Async :meth:`evaluate`; model work runs off the event loop."""
@@ -201,13 +247,9 @@ class Judge:
         """Async :meth:`evaluate_batch`; one model pass, off the event loop."""
         if not self._scores_in_batches:
             return await run_in_executor(None, functools.partial(self.evaluate_batch, list(pairs), thresholds))
-        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        verdicts, live = split_empty(self, pairs, limits)
-        if live:
-            scored = await self.ascore_batch([pairs[i] for i in live], [limits[i] for i in live])
-            for i, verdict in zip(live, scored):
-                verdicts[i] = verdict
-        return [v for v in verdicts if v is not None]
+        verdicts, live, checked, limits = self._plan(pairs, thresholds)
+        scored = await self.ascore_batch([checked[i] for i in live], [limits[i] for i in live]) if live else []
+        return self._filled(verdicts, live, scored)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model={self.model_id!r})"

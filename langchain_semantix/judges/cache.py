@@ -7,7 +7,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from langchain_semantix.judges.base import Judge, Verdict, check_text
+from langchain_semantix.errors import require_threshold
+from langchain_semantix.judges.base import Judge, Verdict
 
 __all__ = ["CachedJudge"]
 
@@ -34,7 +35,8 @@ class CachedJudge(Judge):
     longer than 2,048 characters replaced by their SHA-256 digest so large outputs do not stay
     in memory. A hit is a dictionary look-up returning the stored verdict (``cached=True``,
     ``latency_ms=0``): no model, no tokenising, no new object. Misses in a batch go to the inner
-    judge in one :meth:`evaluate_batch` call. With no threshold given, the inner judge's own
+    judge in one :meth:`evaluate_batch` call. Texts, thresholds and empty outputs are checked
+    and answered as every judge does (:class:`Judge`); empty outputs are never cached. With no threshold given, the inner judge's own
     (:meth:`Judge.threshold_for`) applies, so a trained judge keeps its per-requirement thresholds.
 
     Example:
@@ -90,7 +92,7 @@ class CachedJudge(Judge):
 
     def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         if type(output) is str and type(intent_description) is str:  # the hot path: one tuple, one look-up
-            limit = self.judge.threshold_for(intent_description) if threshold is None else float(threshold)
+            limit = self.judge.threshold_for(intent_description) if threshold is None else require_threshold(threshold)
             key = (
                 self.judge.identity,
                 output if len(output) <= _INLINE_KEY_CHARS else _digest(output),
@@ -100,30 +102,36 @@ class CachedJudge(Judge):
             hit = self._lookup(key)
             if hit is not None:
                 return hit
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
+        return super().evaluate(output, intent_description, threshold)
 
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        texts = [(check_text(o), check_text(d, what="intent_description")) for o, d in pairs]
-        given = [thresholds] * len(pairs) if thresholds is None or isinstance(thresholds, (int, float)) else list(thresholds)
-        if len(given) != len(pairs):
-            raise ValueError(f"got {len(given)} thresholds for {len(pairs)} pairs; pass one value or one per pair")
-        limits = [self.judge.threshold_for(d) if t is None else float(t) for (_, d), t in zip(texts, given)]
+    def _look_up_all(
+        self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]
+    ) -> tuple[list[_Key], list[Verdict | None], list[int]]:
+        """Every pair's key, its cached verdict (``None`` on a miss), and the indices of the misses."""
         identity = self.judge.identity
-        keys = [(identity, _text_key(o), _text_key(d), t) for (o, d), t in zip(texts, limits)]
+        keys = [(identity, _text_key(o), _text_key(d), t) for (o, d), t in zip(pairs, thresholds)]
         results: list[Verdict | None] = [self._lookup(key) for key in keys]
-        misses = [i for i, r in enumerate(results) if r is None]
-        if misses:
-            fresh = self.judge.evaluate_batch([pairs[i] for i in misses], [limits[i] for i in misses])
-            with self._lock:
-                self.misses += len(misses)
-                for i, verdict in zip(misses, fresh):
-                    results[i] = verdict
-                    self._cache[keys[i]] = verdict.model_copy(update={"cached": True, "latency_ms": 0.0})
-                    self._cache.move_to_end(keys[i])
-                while len(self._cache) > self.maxsize:
-                    self._cache.popitem(last=False)
+        return keys, results, [i for i, r in enumerate(results) if r is None]
+
+    def _store(self, keys: Sequence[_Key], results: list[Verdict | None], misses: Sequence[int], fresh: Sequence[Verdict]) -> list[Verdict]:
+        with self._lock:
+            self.misses += len(misses)
+            for i, verdict in zip(misses, fresh):
+                results[i] = verdict
+                self._cache[keys[i]] = verdict.model_copy(update={"cached": True, "latency_ms": 0.0})
+                self._cache.move_to_end(keys[i])
+            while len(self._cache) > self.maxsize:
+                self._cache.popitem(last=False)
         return [r for r in results if r is not None]
+
+    def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """Cached verdicts for the hits; the misses from the inner judge, in one batch."""
+        keys, results, misses = self._look_up_all(pairs, thresholds)
+        fresh = self.judge.evaluate_batch([pairs[i] for i in misses], [thresholds[i] for i in misses]) if misses else []
+        return self._store(keys, results, misses, fresh)
+
+    async def ascore_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """:meth:`score_batch` with the inner judge's async batch for the misses."""
+        keys, results, misses = self._look_up_all(pairs, thresholds)
+        fresh = await self.judge.aevaluate_batch([pairs[i] for i in misses], [thresholds[i] for i in misses]) if misses else []
+        return self._store(keys, results, misses, fresh)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from langchain_semantix.judges.base import Judge, Verdict, resolve_thresholds
+from langchain_semantix.judges.base import Judge, Verdict
 
 if TYPE_CHECKING:
     from langchain_semantix.judges.trained import TrainedJudge
@@ -132,7 +132,6 @@ class CascadeJudge(Judge):
                 metadata={"local_score": lv.score, "local_judge": judge_identity(self.local)},
             )
             for (output, requirement), lv, verdict in zip(pairs, local, strong)
-            if output.strip()
         ]
         failed = 0
         if self.labels is not None:
@@ -163,46 +162,27 @@ class CascadeJudge(Judge):
             verdicts[i] = verdict
         return verdicts
 
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
+    def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
         """Local batch, then one strong batch for the uncertain pairs only.
 
         ``thresholds`` are the local judge's pass marks; the strong judge decides with its
         own (the two judges' scores are on different scales)."""
-        given = self._given(thresholds, len(pairs))
-        verdicts = self.local.evaluate_batch(pairs, given)
+        verdicts = self.local.evaluate_batch(pairs, thresholds)
         escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
         strong = self.strong.evaluate_batch([pairs[i] for i in escalated]) if escalated else []
-        return self._merge(verdicts, escalated, self._checked(strong, len(escalated)), pairs)
+        return self._merge(list(verdicts), escalated, self._checked(strong, len(escalated)), pairs)
 
-    async def aevaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        given = self._given(thresholds, len(pairs))
-        verdicts = await self.local.aevaluate_batch(pairs, given)
+    async def ascore_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """:meth:`score_batch` with both judges' async batches."""
+        verdicts = await self.local.aevaluate_batch(pairs, thresholds)
         escalated = [i for i, v in enumerate(verdicts) if self._uncertain(v)]
         strong = await self.strong.aevaluate_batch([pairs[i] for i in escalated]) if escalated else []
         return self._merge(list(verdicts), escalated, self._checked(strong, len(escalated)), pairs)
-
-    async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
 
     def _checked(self, strong: Sequence[Verdict], expected: int) -> Sequence[Verdict]:
         if len(strong) != expected:
             raise TypeError(f"the strong judge {self.strong!r} returned {len(strong)} verdicts for {expected} pairs")
         return strong
-
-    @staticmethod
-    def _given(thresholds: float | Sequence[float | None] | None, n: int) -> list[float | None]:
-        if thresholds is None or isinstance(thresholds, (int, float)):
-            return [thresholds] * n
-        resolve_thresholds(thresholds, n, 0.0)  # length check with a clear message
-        return list(thresholds)
 
     def examples(self) -> list[LabelledExample]:
         """The labels gathered so far (from the label store when there is one)."""

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from langchain_semantix.errors import JudgeModelError
-from langchain_semantix.judges.base import Judge, Verdict, resolve_thresholds
-from langchain_semantix.judges.windows import LongOutputRule, check_rule, plan_windows, windowed_verdict
+from langchain_semantix.errors import JudgeModelError, require_threshold
+from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -33,7 +31,7 @@ def bundled_minilm_path() -> str | None:
     return str(path) if (path / "config.json").exists() else None
 
 
-class EmbeddingJudge(Judge):
+class EmbeddingJudge(WindowedJudge):
     """Scores the cosine similarity of output and requirement embeddings (a bi-encoder).
 
     Faster and cruder than :class:`NLIJudge`: it measures topical closeness, not
@@ -63,6 +61,7 @@ class EmbeddingJudge(Judge):
     """
 
     name: ClassVar[str] = "embedding"
+    measure: ClassVar[str] = "cosine similarity"
 
     def __init__(
         self,
@@ -78,10 +77,8 @@ class EmbeddingJudge(Judge):
         max_windows: int = 32,
     ) -> None:
         self.model_name = model_name
-        self.long_output = check_rule(long_output)
-        self.window_overlap = window_overlap
-        self.max_windows = max_windows
-        self.default_threshold = default_threshold
+        self.set_window_options(long_output, window_overlap, max_windows)
+        self.default_threshold = require_threshold(default_threshold, what="default_threshold")
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._references: dict[str, Any] = {}  # requirement / anchor text -> vector
@@ -107,57 +104,29 @@ class EmbeddingJudge(Judge):
     def model_id(self) -> str | None:
         return self.model_name
 
-    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
-
     @property
     def window_tokens(self) -> int:
         """Tokens of output the model embeds in one pass (``max_seq_length`` less [CLS]/[SEP])."""
         limit = self._model.max_seq_length or self._model.tokenizer.model_max_length
         return int(limit) - 2
 
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        """Embed every distinct text (every window of a long output) once, then score all pairs."""
-        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        verdicts, jobs = plan_windows(
-            self,
-            pairs,
-            limits,
-            tokenizer=self._model.tokenizer,
-            window_tokens=lambda _requirement: self.window_tokens,
-            rule=self.long_output,
-            overlap=self.window_overlap,
-            max_windows=self.max_windows,
-        )
-        windows = {job.index: job.windows for job in jobs}
-        if windows:
-            started = time.perf_counter()
-            index = self._embed(pairs, windows)
-            latency = (time.perf_counter() - started) * 1000 / len(windows)
-            for i, pieces in windows.items():
-                requirement = pairs[i][1]
-                scores = [self._score(index, piece, requirement) for piece in pieces]
-                verdicts[i] = windowed_verdict(
-                    self,
-                    requirement,
-                    limits[i],
-                    scores,
-                    rule=self.long_output,
-                    window_tokens=self.window_tokens,
-                    measure="cosine similarity",
-                    latency_ms=latency,
-                )
-        return [v for v in verdicts if v is not None]
+    @property
+    def window_tokenizer(self) -> Any:
+        return self._model.tokenizer
 
-    def _embed(self, pairs: Sequence[tuple[str, str]], windows: Mapping[int, list[str]]) -> dict[str, Any]:
+    def window_size(self, requirement: str) -> int:
+        return self.window_tokens
+
+    def score_windows(self, jobs: Sequence[WindowJob]) -> list[WindowScores]:
+        """Embed every distinct text (every window of a long output) once, then score every window."""
+        index = self._embed(jobs)
+        return [WindowScores([self._score(index, window, job.requirement) for window in job.windows]) for job in jobs]
+
+    def _embed(self, jobs: Sequence[WindowJob]) -> dict[str, Any]:
         """Vectors of every output window, requirement and anchor; the last two are embedded
         once per judge (they repeat on every call), outputs every time."""
-        outputs = {piece for pieces in windows.values() for piece in pieces}
-        references = {pairs[i][1] for i in windows}
+        outputs = {window for job in jobs for window in job.windows}
+        references = {job.requirement for job in jobs}
         for requirement in list(references):
             for group in self.anchors.get(requirement, ((), ())):
                 references.update(group)

@@ -178,6 +178,11 @@ class TorchPairScorer(PairScorer):
         self.model = torch.ao.quantization.quantize_dynamic(self.model.to("cpu"), {torch.nn.Linear}, dtype=torch.qint8)
 
 
+def cross_encoder_length_attribute(cross_encoder: Any) -> str:
+    """``max_seq_length`` (sentence-transformers 5+; reading ``max_length`` there warns), else ``max_length``."""
+    return "max_seq_length" if hasattr(cross_encoder, "max_seq_length") else "max_length"
+
+
 class CrossEncoderPairScorer(PairScorer):
     """An already-loaded sentence-transformers ``CrossEncoder``: its own ``predict`` runs the pairs.
 
@@ -193,7 +198,7 @@ class CrossEncoderPairScorer(PairScorer):
         config = getattr(cross_encoder, "config", None)
         super().__init__(
             tokenizer,
-            max_length=int(cross_encoder.max_length or tokenizer.model_max_length),
+            max_length=int(getattr(cross_encoder, cross_encoder_length_attribute(cross_encoder)) or tokenizer.model_max_length),
             batch_size=batch_size,
             id2label=getattr(config, "id2label", None) or {},
             input_names=("input_ids",),

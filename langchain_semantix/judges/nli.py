@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import os
 import re
-import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from langchain_semantix.errors import JudgeModelError
-from langchain_semantix.judges.base import Judge, Verdict, resolve_thresholds
-from langchain_semantix.judges.inference import Backend, CrossEncoderPairScorer, PairScorer, load_pair_scorer
-from langchain_semantix.judges.windows import LongOutputRule, check_rule, plan_windows, windowed_verdict
+from langchain_semantix.errors import JudgeModelError, require_threshold
+from langchain_semantix.judges.inference import (
+    Backend,
+    CrossEncoderPairScorer,
+    PairScorer,
+    cross_encoder_length_attribute,
+    load_pair_scorer,
+)
+from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, rows_per_job
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -149,7 +153,7 @@ def download_model(model_name: str) -> str:
     return str(folder)
 
 
-class NLIJudge(Judge):
+class NLIJudge(WindowedJudge):
     """Scores outputs with a local NLI cross-encoder (no API calls).
 
     The score is the softmax probability of the *entailment* label for the pair
@@ -202,6 +206,7 @@ class NLIJudge(Judge):
     """
 
     name: ClassVar[str] = "nli"
+    measure: ClassVar[str] = "entailment probability"
 
     def __init__(
         self,
@@ -222,10 +227,8 @@ class NLIJudge(Judge):
             raise ValueError(f"quantize must be None or 'int8', got {quantize!r}")
         self.model_name = model_name or os.environ.get(MODEL_ENV_VAR) or DEFAULT_NLI_MODEL
         self.batch_size = batch_size
-        self.long_output = check_rule(long_output)
-        self.window_overlap = window_overlap
-        self.max_windows = max_windows
-        self.default_threshold = default_threshold
+        self.set_window_options(long_output, window_overlap, max_windows)
+        self.default_threshold = require_threshold(default_threshold, what="default_threshold")
         self.quantize = quantize
         self._scorer = self._load(device, backend, max_length) if cross_encoder is None else self._wrap(cross_encoder, max_length)
         self.tokenizer: Any = self._scorer.tokenizer
@@ -253,7 +256,7 @@ class NLIJudge(Judge):
 
     def _wrap(self, cross_encoder: CrossEncoder, max_length: int | None) -> PairScorer:
         if max_length is not None:
-            cross_encoder.max_length = max_length
+            setattr(cross_encoder, cross_encoder_length_attribute(cross_encoder), max_length)
         scorer = CrossEncoderPairScorer(cross_encoder, batch_size=self.batch_size)
         if self.quantize == "int8":
             scorer.quantize_int8()
@@ -281,49 +284,18 @@ class NLIJudge(Judge):
                 self._hypothesis_tokens[hypothesis] = tokens
         return self.max_length - tokens - _SPECIAL_TOKENS_MARGIN
 
-    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
+    @property
+    def window_tokenizer(self) -> Any:
+        return self.tokenizer
 
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        """Score every pair (every window of a long output) in one call of the model, in length-sorted batches."""
-        limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-        verdicts, jobs = plan_windows(
-            self,
-            pairs,
-            limits,
-            tokenizer=self.tokenizer,
-            window_tokens=lambda requirement: self.window_tokens(to_hypothesis(requirement)),
-            rule=self.long_output,
-            overlap=self.window_overlap,
-            max_windows=self.max_windows,
-        )
-        if not jobs:
-            return [v for v in verdicts if v is not None]
-        started = time.perf_counter()
+    def window_size(self, requirement: str) -> int:
+        return self.window_tokens(to_hypothesis(requirement))
+
+    def score_windows(self, jobs: Sequence[WindowJob]) -> list[WindowScores]:
+        """Every window against its hypothesis, in one call of the model in length-sorted batches."""
         inputs = [(window, to_hypothesis(job.requirement)) for job in jobs for window in job.windows]
-        probs = softmax(self._scorer.predict_logits(inputs))
-        latency = (time.perf_counter() - started) * 1000 / len(jobs)
-        row = 0
-        for job in jobs:
-            rows = probs[row : row + len(job.windows)]
-            row += len(job.windows)
-            verdicts[job.index] = windowed_verdict(
-                self,
-                job.requirement,
-                limits[job.index],
-                rows[:, self.entailment_index].tolist(),
-                rule=self.long_output,
-                window_tokens=job.window_tokens,
-                measure="entailment probability",
-                latency_ms=latency,
-                labels=self.labels,
-                label_rows=rows.tolist(),
-            )
-        return [v for v in verdicts if v is not None]
+        probabilities = softmax(self._scorer.predict_logits(inputs))
+        return [WindowScores(rows[:, self.entailment_index].tolist(), rows.tolist()) for rows in rows_per_job(probabilities, jobs)]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

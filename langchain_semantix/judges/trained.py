@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -12,9 +11,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from langchain_semantix.errors import JudgeModelError
-from langchain_semantix.judges.base import Judge, Verdict, check_text
 from langchain_semantix.judges.inference import Backend, load_pair_scorer
-from langchain_semantix.judges.windows import LongOutputRule, check_rule, plan_windows, windowed_verdict
+from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, rows_per_job
 
 __all__ = ["TrainedJudge", "MANIFEST_NAME", "is_trained_judge_dir"]
 
@@ -31,7 +29,7 @@ def is_trained_judge_dir(path: str | os.PathLike[str]) -> bool:
     return (Path(path) / MANIFEST_NAME).is_file()
 
 
-class TrainedJudge(Judge):
+class TrainedJudge(WindowedJudge):
     """A cross-encoder fine-tuned on ``(requirement, output) -> label`` by ``train_judge``.
 
     The score is the model's probability that the output satisfies the requirement. With no
@@ -58,6 +56,7 @@ class TrainedJudge(Judge):
     """
 
     name: ClassVar[str] = "trained"
+    measure: ClassVar[str] = "trained judge probability"
 
     def __init__(
         self,
@@ -84,9 +83,7 @@ class TrainedJudge(Judge):
         if self.manifest.get("schema_version") != MANIFEST_SCHEMA:
             raise JudgeModelError(f"{manifest_path} has schema {self.manifest.get('schema_version')}, expected {MANIFEST_SCHEMA}")
         self.batch_size = batch_size
-        self.long_output = check_rule(long_output)
-        self.window_overlap = window_overlap
-        self.max_windows = max_windows
+        self.set_window_options(long_output, window_overlap, max_windows)
         self.thresholds: dict[str, float] = dict(self.manifest.get("thresholds", {}).get("requirements", {}))
         self.default_threshold = float(self.manifest.get("thresholds", {}).get("global", 0.5))
         max_length = int(self.manifest.get("recipe", {}).get("max_length", 256))
@@ -135,57 +132,18 @@ class TrainedJudge(Judge):
         one too long to judge)."""
         return [v.score or 0.0 for v in self.evaluate_batch(pairs, 0.5)]
 
-    def evaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
-        return self.evaluate_batch([(output, intent_description)], threshold)[0]
+    @property
+    def window_tokenizer(self) -> Any:
+        return self._scorer.tokenizer
 
-    def evaluate_batch(
-        self,
-        pairs: Sequence[tuple[str, str]],
-        thresholds: float | Sequence[float | None] | None = None,
-    ) -> list[Verdict]:
-        """Score all pairs (every window of a long output) in length-sorted batches of at most ``batch_size``."""
-        limits = self._limits(pairs, thresholds)
-        verdicts, jobs = plan_windows(
-            self,
-            pairs,
-            limits,
-            tokenizer=self._scorer.tokenizer,
-            window_tokens=self.window_tokens,
-            rule=self.long_output,
-            overlap=self.window_overlap,
-            max_windows=self.max_windows,
-        )
-        if not jobs:
-            return [v for v in verdicts if v is not None]
-        started = time.perf_counter()
+    def window_size(self, requirement: str) -> int:
+        return self.window_tokens(requirement)
+
+    def score_windows(self, jobs: Sequence[WindowJob]) -> list[WindowScores]:
+        """Every (requirement, window) pair in length-sorted batches of at most ``batch_size``."""
         inputs = [(job.requirement, window) for job in jobs for window in job.windows]
         probabilities = 1.0 / (1.0 + np.exp(-self._scorer.predict_logits(inputs)[:, 0].astype(np.float64)))
-        latency = (time.perf_counter() - started) * 1000 / len(jobs)
-        row = 0
-        for job in jobs:
-            window_scores = probabilities[row : row + len(job.windows)].tolist()
-            row += len(job.windows)
-            verdicts[job.index] = windowed_verdict(
-                self,
-                job.requirement,
-                limits[job.index],
-                window_scores,
-                rule=self.long_output,
-                window_tokens=job.window_tokens,
-                measure="trained judge probability",
-                latency_ms=latency,
-            )
-        return [v for v in verdicts if v is not None]
-
-    def _limits(self, pairs: Sequence[tuple[str, str]], thresholds: float | Sequence[float | None] | None) -> list[float]:
-        """One threshold per pair: the one given, else the requirement's calibrated one."""
-        if thresholds is None or isinstance(thresholds, (int, float)):
-            given: list[float | None] = [thresholds] * len(pairs)
-        else:
-            given = list(thresholds)
-            if len(given) != len(pairs):
-                raise ValueError(f"got {len(given)} thresholds for {len(pairs)} pairs; pass one value or one per pair")
-        return [self.threshold_for(check_text(d, what="intent_description")) if t is None else float(t) for (_, d), t in zip(pairs, given)]
+        return [WindowScores(rows.tolist()) for rows in rows_per_job(probabilities, jobs)]
 
     def __repr__(self) -> str:
         return f"TrainedJudge({str(self.path)!r})"

@@ -23,9 +23,10 @@ than ``max_windows`` windows fail with a reason instead of being scored in part.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from langchain_semantix.judges.base import Judge, Verdict, check_text, empty_output_verdict
 
@@ -39,6 +40,9 @@ __all__ = [
     "not_judged_verdict",
     "WindowJob",
     "plan_windows",
+    "WindowScores",
+    "WindowedJudge",
+    "rows_per_job",
 ]
 
 LongOutputRule = Literal["worst_window", "best_window", "fail"]
@@ -232,3 +236,89 @@ def not_judged_verdict(judge: Judge, requirement: str, threshold: float, reason:
         requirement=requirement,
         truncated=True,
     )
+
+
+class WindowScores(NamedTuple):
+    """One output's scores, one per window in text order; ``label_rows[i]`` holds window ``i``'s
+    probability per label of :attr:`WindowedJudge.labels` (``None`` when the judge has no labels)."""
+
+    scores: list[float]
+    label_rows: list[list[float]] | None = None
+
+
+def rows_per_job(rows: Any, jobs: Sequence[WindowJob]) -> Iterator[Any]:
+    """Slice ``rows`` (one per window of every job, in job order) into one slice per job."""
+    start = 0
+    for job in jobs:
+        yield rows[start : start + len(job.windows)]
+        start += len(job.windows)
+
+
+class WindowedJudge(Judge):
+    """A model judge that reads long outputs in overlapping windows.
+
+    The base :class:`~langchain_semantix.judges.base.Judge` checks the pairs and thresholds
+    and fails empty outputs; this class cuts every remaining output into windows
+    (:func:`plan_windows`) and turns the window scores into verdicts (:func:`windowed_verdict`).
+    A subclass sets :attr:`long_output`, :attr:`window_overlap`, :attr:`max_windows` and
+    :attr:`measure`, and implements :meth:`window_tokenizer`, :meth:`window_size` and
+    :meth:`score_windows` - how it scores.
+    """
+
+    long_output: LongOutputRule = "worst_window"
+    window_overlap: int = 32
+    max_windows: int = 32
+    #: Names the score in a failure reason ("entailment probability").
+    measure: ClassVar[str] = "score"
+    #: Label names, when :meth:`score_windows` reports a probability per label.
+    labels: Sequence[str] = ()
+
+    def set_window_options(self, long_output: str, window_overlap: int, max_windows: int) -> None:
+        """Set how long outputs are read, checking the rule."""
+        self.long_output = check_rule(long_output)
+        self.window_overlap = window_overlap
+        self.max_windows = max_windows
+
+    @property
+    def window_tokenizer(self) -> Any:
+        """The tokenizer that counts the tokens of an output."""
+        raise NotImplementedError
+
+    def window_size(self, requirement: str) -> int:
+        """How many output tokens fit in one pass next to ``requirement``."""
+        raise NotImplementedError
+
+    def score_windows(self, jobs: Sequence[WindowJob]) -> list[WindowScores]:
+        """Score every window of every job, in one call of the model where possible."""
+        raise NotImplementedError
+
+    def score_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Sequence[float]) -> list[Verdict]:
+        """Cut the outputs into windows, score them all, and combine each output's scores."""
+        verdicts, jobs = plan_windows(
+            self,
+            pairs,
+            thresholds,
+            tokenizer=self.window_tokenizer,
+            window_tokens=self.window_size,
+            rule=self.long_output,
+            overlap=self.window_overlap,
+            max_windows=self.max_windows,
+        )
+        if jobs:
+            started = time.perf_counter()
+            scored = self.score_windows(jobs)
+            latency = (time.perf_counter() - started) * 1000 / len(jobs)
+            for job, (scores, label_rows) in zip(jobs, scored):
+                verdicts[job.index] = windowed_verdict(
+                    self,
+                    job.requirement,
+                    thresholds[job.index],
+                    scores,
+                    rule=self.long_output,
+                    window_tokens=job.window_tokens,
+                    measure=self.measure,
+                    latency_ms=latency,
+                    labels=self.labels if label_rows is not None else (),
+                    label_rows=label_rows,
+                )
+        return [v for v in verdicts if v is not None]
