@@ -677,7 +677,7 @@ def open_for_reading(path: Path) -> IO[bytes]:
     return os.fdopen(fd, "rb", buffering=_READ_BUFFER)
 
 
-class CorruptLineError(ValueError):
+class CorruptLineError(SemantixError, ValueError):
     """A line is not one JSON object; the message says why (for ``file:line: skipped ...``)."""
 
 

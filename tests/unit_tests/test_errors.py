@@ -23,6 +23,7 @@ BUILTIN_PARENTS = {
     "JudgeModelError": RuntimeError,
     "JudgeReplyError": ValueError,
     "RecordError": ValueError,
+    "CorruptLineError": ValueError,
     "LabelError": ValueError,
     "CircularLabelError": ValueError,
     "LockTimeoutError": TimeoutError,
