@@ -286,13 +286,15 @@ class AttemptPolicy:
     def check(self, session: CorrectionSession, text: str, config: RunnableConfig | None, started: float) -> Attempt:
         """Judge ``text`` as the session's next attempt, record it and report it."""
         attempt = self._record(session, text, self.scorer.score([text])[0], started)
-        session.emit(session.attempt_event(attempt), config)
+        if _has_parent_run(config):  # the event is built only when a handler will receive it
+            session.emit(session.attempt_event(attempt), config)
         return attempt
 
     async def acheck(self, session: CorrectionSession, text: str, config: RunnableConfig | None, started: float) -> Attempt:
         """Async :meth:`check`."""
         attempt = self._record(session, text, (await self.scorer.ascore([text]))[0], started)
-        await session.aemit(session.attempt_event(attempt), config)
+        if _has_parent_run(config):
+            await session.aemit(session.attempt_event(attempt), config)
         return attempt
 
     def finish(
