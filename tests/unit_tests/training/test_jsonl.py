@@ -10,6 +10,9 @@ import textwrap
 import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from filelock import FileLock
@@ -123,19 +126,25 @@ def _hold_lock(lock_path: str, ready, release) -> None:
         release.wait(60)
 
 
-def test_lock_wait_has_a_timeout_and_names_the_lock(tmp_path):
-    path = tmp_path / "c.jsonl"
+@contextmanager
+def lock_held_by_another_process(path: Path) -> Iterator[None]:
+    """``path``'s ``.lock`` is held by a separate process until the block ends."""
     ctx = multiprocessing.get_context("spawn")
     ready, release = ctx.Event(), ctx.Event()
     holder = ctx.Process(target=_hold_lock, args=(str(path) + ".lock", ready, release))
     holder.start()
     try:
         assert ready.wait(60)
-        with pytest.raises(LockTimeoutError, match=r"c\.jsonl\.lock"):
-            JsonlFile(path, lock_timeout=0.3).append(rec(0))
+        yield
     finally:
         release.set()
         holder.join(60)
+
+
+def test_lock_wait_has_a_timeout_and_names_the_lock(tmp_path):
+    path = tmp_path / "c.jsonl"
+    with lock_held_by_another_process(path), pytest.raises(LockTimeoutError, match=r"c\.jsonl\.lock"):
+        JsonlFile(path, lock_timeout=0.3).append(rec(0))
     assert not path.exists() or read_jsonl(path) is not None
 
 
@@ -344,17 +353,8 @@ def test_deleted_lock_file_is_replaced_not_locked_alone(tmp_path):
     appender = JsonlFile(path, lock_timeout=0.3)
     appender.append(rec(0))
     (tmp_path / "c.jsonl.lock").unlink()  # e.g. a cleanup job
-    ctx = multiprocessing.get_context("spawn")
-    ready, release = ctx.Event(), ctx.Event()
-    holder = ctx.Process(target=_hold_lock, args=(str(path) + ".lock", ready, release))
-    holder.start()
-    try:
-        assert ready.wait(60)
-        with pytest.raises(LockTimeoutError):
-            appender.append(rec(1))  # the lock at the path is held: waiting on the deleted one would be wrong
-    finally:
-        release.set()
-        holder.join(60)
+    with lock_held_by_another_process(path), pytest.raises(LockTimeoutError):
+        appender.append(rec(1))  # the lock at the path is held: waiting on the deleted one would be wrong
     appender.append(rec(2))
     assert [r["accepted_output"] for r in read_jsonl(path)] == ["good 0", "good 2"]
 
