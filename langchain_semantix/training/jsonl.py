@@ -2,11 +2,16 @@
 
 What an append guarantees, and where that stops:
 
-* every record is one whole line, written with one ``write`` call while holding a thread
-  lock and an OS lock (``flock`` through ``filelock``) on ``<path>.lock``, so writers in
-  any number of threads and processes never interleave lines or lose one;
-* a write that fails midway (a full disk) is cut back to where it started: the file never
-  keeps half a record, and the failure is raised for the caller to count or spool;
+* every record is one whole line, written with one ``write`` call on an ``O_APPEND``
+  descriptor while holding a thread lock and an OS lock (``flock``) on ``<path>.lock``, so
+  writers in any number of threads and processes never interleave lines or lose one. On a
+  local Linux file system (ext4, XFS, Btrfs, tmpfs, overlayfs, ...) the kernel makes each
+  such write atomic against other appends, so appenders share the lock and write side by
+  side; elsewhere (NFS, SMB, FUSE, other systems) each append takes the lock exclusively;
+* repairs take the lock exclusively, which waits for every append in progress: settling an
+  unfinished last line, and undoing a write that failed midway (a full disk), which is cut
+  out of the file: the file never keeps half a record, and the failure is raised for the
+  caller to count or spool;
 * an unfinished last line left by a killed writer is moved to ``<path>.torn`` before the
   next append, but only once it has stayed unfinished for ``torn_grace`` seconds while we
   hold the lock; a complete record that only lacks its newline is kept.
@@ -14,19 +19,24 @@ What an append guarantees, and where that stops:
 The limit: a writer that does not take the lock (semantix-ai's own collector, ``echo >>``)
 is only safe when it writes each line with one ``write`` call, as those do. One that splits
 a line across several writes can have one of our lines land between its pieces, and
-neither the lock nor any check can prevent that; give such a writer its own file.
+neither the lock nor any check can prevent that; give such a writer its own file. And a
+writer killed in the middle of a multi-page ``write`` while others append beside it can leave
+its unfinished line joined to the front of the next one: readers then skip the fragment and
+still read the record behind it (:func:`iter_jsonl_lines`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import glob
 import json
 import math
 import os
 import re
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -45,6 +55,7 @@ from langchain_semantix.training.records import is_plain_json, to_json_line
 
 __all__ = [
     "JsonlFile",
+    "appends_are_atomic",
     "read_jsonl",
     "iter_jsonl_lines",
     "iter_line_bytes",
@@ -71,6 +82,8 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 #: exhaust memory; pass ``max_line_bytes=`` to read longer ones.
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
 _BATCH_BYTES = 4 * 1024 * 1024
+#: Places a reader tries to find a whole record behind an unfinished line in one line.
+_FRAGMENT_TRIES = 16
 #: Read buffer of a JSONL reader: large reads, few system calls.
 _READ_BUFFER = 1024 * 1024
 _WRITE_FIXES = {
@@ -81,6 +94,21 @@ _WRITE_FIXES = {
     errno.EACCES: "make the file writable, or choose another path",
     errno.EPERM: "make the file writable, or choose another path",
 }
+
+#: ``statfs`` magic numbers of local file systems whose ``O_APPEND`` writes are atomic (the
+#: kernel holds the inode lock for the whole write), so appends can share the OS lock.
+_ATOMIC_APPEND_FILE_SYSTEMS = frozenset(
+    {
+        0xEF53,  # ext2, ext3, ext4
+        0x58465342,  # XFS
+        0x9123683E,  # Btrfs
+        0x01021994,  # tmpfs
+        0x858458F6,  # ramfs
+        0x794C7630,  # overlayfs
+        0xF2F52010,  # F2FS
+        0x2FC12FC1,  # ZFS
+    }
+)
 
 _READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _OPEN_FILES: weakref.WeakSet[JsonlFile] = weakref.WeakSet()
@@ -93,6 +121,43 @@ def _after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
+
+
+@functools.cache
+def _fstatfs() -> Callable[[int, Any], int] | None:
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).fstatfs  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+def appends_are_atomic(fd: int) -> bool:
+    """Whether the file open at ``fd`` lies on a local Linux file system where each
+    ``O_APPEND`` write lands whole, never interleaved with another process's append."""
+    if not sys.platform.startswith("linux") or (fstatfs := _fstatfs()) is None:
+        return False
+    import ctypes
+
+    buffer = ctypes.create_string_buffer(256)  # struct statfs begins with f_type, a C long
+    if fstatfs(fd, buffer) != 0:
+        return False
+    return ctypes.c_long.from_buffer(buffer).value & 0xFFFFFFFF in _ATOMIC_APPEND_FILE_SYSTEMS
+
+
+def _try_shared_lock(fd: int) -> bool:
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _try_exclusive_lock(fd: int) -> bool:
+    return lock_descriptor(fd, blocking=False)
 
 
 class CorruptLineWarning(UserWarning):
@@ -163,8 +228,9 @@ class JsonlFile:
     """An append-only JSONL file that survives crashes and concurrent writers.
 
     Every append writes whole lines in one ``write`` while holding a thread lock and an OS
-    lock on ``<path>.lock`` (both with ``lock_timeout``, so nothing waits forever); see the
-    module docstring for the guarantees and their limit. The lock file and the data file
+    lock on ``<path>.lock`` (both with ``lock_timeout``, so nothing waits forever; the OS
+    lock is shared between appenders on a local Linux file system, exclusive elsewhere and
+    for repairs); see the module docstring for the guarantees and their limit. The lock file and the data file
     stay open between appends (a forked child opens its own; the data file is reopened
     when it was replaced or deleted). Before appending, an unfinished last line is dealt with:
 
@@ -209,6 +275,7 @@ class JsonlFile:
         self._data_id = (0, 0)
         self._writable_mode = -1  # the last mode seen to allow appending
         self._end = -1  # the size the data file had after our last append (-1: unknown)
+        self._shared = False  # whether appends to the open data file may share the OS lock
         self._loop_batches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopBatches] = weakref.WeakKeyDictionary()
         _OPEN_FILES.add(self)
 
@@ -293,14 +360,57 @@ class JsonlFile:
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout("another thread of this process")
         try:
-            lock_fd = self._lock_process()
-            try:
-                self._write_locked(*self._data_descriptor(self._check_data_path()), payload)
-            finally:
-                unlock_descriptor(lock_fd)
+            if not (self._shared and self._append_shared(payload)):
+                lock_fd = self._lock_process(_try_exclusive_lock)
+                try:
+                    self._write_locked(*self._data_descriptor(self._check_data_path()), payload)
+                finally:
+                    unlock_descriptor(lock_fd)
         finally:
             self._thread_lock.release()
         return payload.count(b"\n")
+
+    def _append_shared(self, payload: bytes) -> bool:
+        """Append beside other appenders, under the shared OS lock. ``False`` leaves the
+        append to the exclusive lock: the file ends in an unfinished line, it was reopened
+        on a file system without atomic appends, or the write stopped short (its part is
+        then cut out first)."""
+        lock_fd = self._lock_process(_try_shared_lock)
+        try:
+            fd, size = self._data_descriptor(self._check_data_path())
+            if not self._shared or (size and size != self._end and os.pread(fd, 1, size - 1) != b"\n"):
+                return False
+            try:
+                written = os.write(fd, payload)
+            except OSError as exc:  # nothing was written
+                raise self._write_error(exc) from exc
+            if written == len(payload) and not self.fsync:
+                self._end = size + written  # a guess that only saves a read while nobody else appends
+                return True
+            end = os.lseek(fd, 0, os.SEEK_CUR)  # an O_APPEND write leaves the offset at its end
+        finally:
+            unlock_descriptor(lock_fd)
+        return self._finish_shared_write(fd, payload, written, end)
+
+    def _finish_shared_write(self, fd: int, payload: bytes, written: int, end: int) -> bool:
+        """fsync a whole line (``True``), or cut out a short one so that the exclusive lock
+        writes it again (``False``); an fsync that fails cuts the line out and raises."""
+        if written == len(payload):
+            try:
+                os.fsync(fd)
+                return True
+            except OSError as exc:
+                failure: OSError | None = exc
+        else:
+            failure = None
+        lock_fd = self._lock_process(_try_exclusive_lock)
+        try:
+            self._cut_out(fd, payload[:written], end)
+        finally:
+            unlock_descriptor(lock_fd)
+        if failure is not None:
+            raise self._write_error(failure) from failure
+        return False
 
     def close(self) -> None:
         """Close the descriptors kept between appends (a later append reopens them)."""
@@ -350,24 +460,25 @@ class JsonlFile:
                 ) from None
         return self._lock_fd
 
-    def _lock_process(self) -> int:
-        """Take the OS lock; the lock file must still be the one at its path (a cleanup job
-        that deleted it would otherwise leave us locking a file nobody else sees)."""
+    def _lock_process(self, try_lock: Callable[[int], bool]) -> int:
+        """Take the OS lock (shared or exclusive); the lock file must still be the one at its
+        path (a cleanup job that deleted it would otherwise leave us locking a file nobody
+        else sees)."""
         while True:
             fd = self._lock_descriptor()
-            if not lock_descriptor(fd, blocking=False):
-                self._wait_for_lock(fd)
+            if not try_lock(fd):
+                self._wait_for_lock(fd, try_lock)
             if os.fstat(fd).st_nlink:
                 return fd
             unlock_descriptor(fd)
             self._forget_descriptors(close=True)
 
-    def _wait_for_lock(self, fd: int) -> None:
+    def _wait_for_lock(self, fd: int, try_lock: Callable[[int], bool]) -> None:
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.00002
         while True:
             time.sleep(delay)
-            if lock_descriptor(fd, blocking=False):
+            if try_lock(fd):
                 return
             if time.monotonic() > deadline:
                 raise self._timeout("another process")
@@ -402,6 +513,7 @@ class JsonlFile:
         fd = self._open_data()
         opened = os.fstat(fd)
         self._data_fd, self._data_id, self._end = fd, (opened.st_dev, opened.st_ino), -1
+        self._shared = appends_are_atomic(fd)
         return fd, opened.st_size
 
     def _open_data(self) -> int:
@@ -429,10 +541,13 @@ class JsonlFile:
                 self._end = size + written
         except OSError as exc:
             self._cut_back(fd, size, written)
-            fix = _WRITE_FIXES.get(exc.errno or 0, "check the disk, then write again")
-            raise type(exc)(
-                exc.errno, f"could not append to {self.path} ({exc.strerror}); the file is left as it was before this write: {fix}"
-            ) from exc
+            raise self._write_error(exc) from exc
+
+    def _write_error(self, exc: OSError) -> OSError:
+        fix = _WRITE_FIXES.get(exc.errno or 0, "check the disk, then write again")
+        return type(exc)(
+            exc.errno, f"could not append to {self.path} ({exc.strerror}); the file is left as it was before this write: {fix}"
+        )
 
     def _cut_back(self, fd: int, size: int, written: int) -> None:
         """Remove the part of a failed write that reached the file, when it is provably ours."""
@@ -441,6 +556,29 @@ class JsonlFile:
                 os.ftruncate(fd, size)
         except OSError:
             pass  # the next append finds an unfinished line and settles it
+
+    def _cut_out(self, fd: int, part: bytes, end: int) -> None:
+        """Under the exclusive lock: remove ``part``, which a shared append wrote ending at
+        ``end``, moving back the lines appended after it; left alone when the bytes there
+        are not ``part`` (readers then skip it as the fragment of a line)."""
+        start = end - len(part)
+        try:
+            if start < 0 or os.pread(fd, len(part), start) != part:
+                return
+            size = os.fstat(fd).st_size
+            if size > end:  # others appended behind it: move their lines back over it
+                writer = os.open(self._data_name, os.O_WRONLY | _NOFOLLOW)  # pwrite on O_APPEND appends
+                try:
+                    if os.fstat(writer).st_ino != os.fstat(fd).st_ino:
+                        return
+                    for offset in range(end, size, _TAIL_CHUNK):
+                        os.pwrite(writer, os.pread(fd, min(_TAIL_CHUNK, size - offset), offset), offset - len(part))
+                finally:
+                    os.close(writer)
+            os.ftruncate(fd, size - len(part))
+        except OSError:
+            pass  # the next append finds an unfinished line and settles it
+        self._end = -1
 
     # -- the unfinished last line -------------------------------------------------------
 
@@ -748,13 +886,42 @@ def iter_jsonl_lines(
     for a device or FIFO. Unreadable lines (bad JSON, nesting too deep, not an object, bad
     UTF-8, longer than ``max_line_bytes``) are skipped with a :class:`CorruptLineWarning`
     naming ``file:line``, also appended to ``skipped``; reading goes on after them.
-    A UTF-8 byte-order mark at the start of the file is ignored.
+    A UTF-8 byte-order mark at the start of the file is ignored. A whole record joined to
+    the unfinished start of another (a writer killed mid-line while others appended beside
+    it) is read, and only the unfinished part is skipped, when the two can be told apart.
     """
     for number, line in iter_line_bytes(path, skipped=skipped, max_line_bytes=max_line_bytes):
         try:
             yield number, parse_json_object(line)
         except CorruptLineError as exc:
-            skip_line(path, number, str(exc), skipped)
+            record = _record_behind_fragment(line)
+            if record is None:
+                skip_line(path, number, str(exc), skipped)
+            else:
+                skip_line(path, number, "the unfinished start of a line, written by a writer that stopped mid-line", skipped)
+                yield number, record
+
+
+def _record_behind_fragment(line: bytes) -> dict[str, Any] | None:
+    """The whole record that ends ``line`` behind an unfinished one, or ``None``. The record
+    must begin as the line begins (both lines come from the same writer code, so they share
+    their first key), run to the end of the line, and not stand where the line before it
+    expects a value (then it is more likely an object nested in a line cut short)."""
+    first_key_end = line.find(b'":')
+    if not line.startswith(b'{"') or first_key_end == -1:
+        return None
+    head = line[: first_key_end + 2]
+    start = line.find(head, 1)
+    for _ in range(_FRAGMENT_TRIES):
+        if start == -1:
+            break
+        if line[:start].rstrip()[-1:] not in (b":", b",", b"["):
+            try:
+                return parse_json_object(line[start:])
+            except CorruptLineError:
+                pass
+        start = line.find(head, start + 1)
+    return None
 
 
 def skip_line(path: str | os.PathLike[str], number: int | None, reason: str, skipped: list[str] | None) -> None:

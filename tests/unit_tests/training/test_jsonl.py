@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -27,6 +28,7 @@ from langchain_semantix.training.jsonl import (
     JsonlFile,
     LockTimeoutError,
     NotARegularFileError,
+    appends_are_atomic,
     iter_line_bytes,
     parse_json_object,
 )
@@ -120,18 +122,24 @@ def test_unwritable_destination_fails_at_construction(tmp_path):
         TrainingCollector(tmp_path / "file" / "c.jsonl")
 
 
-def _hold_lock(lock_path: str, ready, release) -> None:
+def _hold_lock(lock_path: str, ready, release, shared: bool) -> None:
+    if shared:  # as an appender holds it beside others
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        ready.set()
+        release.wait(60)
+        return
     with FileLock(lock_path):
         ready.set()
         release.wait(60)
 
 
 @contextmanager
-def lock_held_by_another_process(path: Path) -> Iterator[None]:
-    """``path``'s ``.lock`` is held by a separate process until the block ends."""
+def lock_held_by_another_process(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """``path``'s ``.lock`` is held (exclusively, or shared) by a separate process until the block ends."""
     ctx = multiprocessing.get_context("spawn")
     ready, release = ctx.Event(), ctx.Event()
-    holder = ctx.Process(target=_hold_lock, args=(str(path) + ".lock", ready, release))
+    holder = ctx.Process(target=_hold_lock, args=(str(path) + ".lock", ready, release, shared))
     holder.start()
     try:
         assert ready.wait(60)
@@ -146,6 +154,100 @@ def test_lock_wait_has_a_timeout_and_names_the_lock(tmp_path):
     with lock_held_by_another_process(path), pytest.raises(LockTimeoutError, match=r"c\.jsonl\.lock"):
         JsonlFile(path, lock_timeout=0.3).append(rec(0))
     assert not path.exists() or read_jsonl(path) is not None
+
+
+def _temp_dir_appends_are_atomic() -> bool:
+    fd = os.open(tempfile.gettempdir(), os.O_RDONLY)
+    try:
+        return appends_are_atomic(fd)
+    finally:
+        os.close(fd)
+
+
+atomic_appends = pytest.mark.skipif(not _temp_dir_appends_are_atomic(), reason="appends share the lock only on a local Linux file system")
+
+
+@atomic_appends
+def test_appends_share_the_lock_and_repairs_take_it_alone(tmp_path):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path, lock_timeout=0.3, torn_grace=0)
+    appender.append(rec(0))
+    with lock_held_by_another_process(path, shared=True):
+        appender.append(rec(1))  # another appender is writing: no need to wait for it
+        with path.open("ab") as handle:
+            handle.write(b'{"intent":"Polite","rejected')  # a writer killed mid-line
+        with pytest.raises(LockTimeoutError):
+            appender.append(rec(2))  # moving the fragment away waits for every appender
+    with pytest.warns(CorruptLineWarning, match="moved an unfinished last line"):
+        appender.append(rec(3))
+    assert [r["accepted_output"] for r in read_jsonl(path)] == ["good 0", "good 1", "good 3"]
+
+
+def _append_beside(path: Path, payload: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, payload)
+    finally:
+        os.close(fd)
+
+
+@atomic_appends
+def test_short_shared_write_is_cut_out_from_under_later_lines(tmp_path, monkeypatch):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path)
+    appender.append(rec(0))
+    other = (json.dumps(rec(1)) + "\n").encode()
+    real_write, data_inode, calls = os.write, path.stat().st_ino, []
+
+    def short_then_another_appends(fd, data):
+        if os.fstat(fd).st_ino != data_inode or calls:
+            return real_write(fd, data)
+        calls.append(len(data))
+        written = real_write(fd, bytes(data)[:40])  # the disk fills after 40 bytes ...
+        _append_beside(path, other)  # ... space frees up and another process appends a line
+        return written
+
+    monkeypatch.setattr(os, "write", short_then_another_appends)
+    appender.append(rec(2))
+    monkeypatch.undo()
+    assert calls and [r["accepted_output"] for r in read_jsonl(path)] == ["good 0", "good 1", "good 2"]
+
+
+@atomic_appends
+def test_failed_fsync_of_a_shared_append_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path, fsync=True)
+    appender.append(rec(0))
+    before = path.read_bytes()
+
+    def fsync_fails(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", fsync_fails)
+    with pytest.raises(OSError, match="left as it was") as failure:
+        appender.append(rec(1))
+    monkeypatch.undo()
+    assert failure.value.errno == errno.EIO and path.read_bytes() == before
+
+
+def test_record_joined_to_an_unfinished_line_is_still_read(tmp_path):
+    path = tmp_path / "c.jsonl"
+    first, second, third = (json.dumps(rec(i), separators=(",", ":")) for i in range(3))
+    # a writer killed mid-line while another appended right behind it
+    path.write_text(f"{first}\n{second[:57]}{third}\n")
+    skipped = []
+    with pytest.warns(CorruptLineWarning, match=r":2: skipped the unfinished start of a line"):
+        assert [r["accepted_output"] for r in read_jsonl(path, skipped=skipped)] == ["good 0", "good 2"]
+    assert skipped == [2]
+
+
+def test_nested_object_of_a_cut_line_is_not_taken_for_a_record(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"intent":"A","attempts":[{"intent":"B","score":1}\n{"intent":"C", "x": {"intent":"D"}\n')  # cut short
+    skipped = []
+    with pytest.warns(CorruptLineWarning, match=":1: skipped corrupt line"):
+        assert list(read_jsonl(path, skipped=skipped)) == []
+    assert skipped == [1, 2]
 
 
 def _writer(path: str, worker: int, n: int) -> None:
