@@ -264,7 +264,7 @@ def load_pair_scorer(
         raise ValueError(f"backend='onnx' runs on the CPU; use backend='torch' for device={device!r}")
     if backend == "onnx" or (backend == "auto" and on_cpu and onnxruntime_installed()):
         if not onnxruntime_installed():
-            raise JudgeModelError("backend='onnx' needs ONNX Runtime: pip install 'langchain-semantix[onnx]' (or use backend='torch')")
+            raise JudgeModelError("backend='onnx' needs ONNX Runtime: pip install 'langchain-semantix[nli]' (or use backend='torch')")
         from langchain_semantix.judges.onnx_runtime import OnnxPairScorer
 
         try:

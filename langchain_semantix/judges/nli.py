@@ -187,7 +187,7 @@ class NLIJudge(WindowedJudge):
             seen cut in two.
         max_windows: Outputs needing more windows fail with a reason instead of being judged.
         backend: ``"auto"`` (default): ONNX Runtime on CPU when ``onnxruntime`` is installed
-            (``pip install 'langchain-semantix[onnx]'``; the model is exported once into
+            (part of the ``nli`` extra; the model is exported once into
             ``$SEMANTIX_ONNX_CACHE``), PyTorch otherwise; ``"torch"`` or ``"onnx"`` to choose.
             A model that cannot be exported runs on PyTorch with a warning.
             See :mod:`langchain_semantix.judges.onnx_runtime`.

@@ -50,6 +50,13 @@ from typing import IO, Any, TextIO
 import orjson
 from filelock import lock_descriptor, unlock_descriptor
 
+try:
+    from fcntl import LOCK_NB, LOCK_SH, flock
+
+    _SHARED_NOWAIT = LOCK_SH | LOCK_NB
+except ImportError:  # Windows: appends take the lock exclusively (appends_are_atomic is False)
+    pass
+
 from langchain_semantix.errors import SemantixError
 from langchain_semantix.training.records import is_plain_json, to_json_line
 
@@ -147,10 +154,8 @@ def appends_are_atomic(fd: int) -> bool:
 
 
 def _try_shared_lock(fd: int) -> bool:
-    import fcntl
-
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        flock(fd, _SHARED_NOWAIT)
     except BlockingIOError:
         return False
     return True
