@@ -287,14 +287,16 @@ class AttemptPolicy:
         """Judge ``text`` as the session's next attempt, record it and report it."""
         attempt = self._record(session, text, self.scorer.score([text])[0], started)
         if _has_parent_run(config):  # the event is built only when a handler will receive it
-            session.emit(session.attempt_event(attempt), config)
+            event = session.attempt_event(attempt)
+            dispatch_custom_event(event["type"], event, config=config)
         return attempt
 
     async def acheck(self, session: CorrectionSession, text: str, config: RunnableConfig | None, started: float) -> Attempt:
         """Async :meth:`check`."""
         attempt = self._record(session, text, (await self.scorer.ascore([text]))[0], started)
         if _has_parent_run(config):
-            await session.aemit(session.attempt_event(attempt), config)
+            event = session.attempt_event(attempt)
+            await adispatch_custom_event(event["type"], event, config=config)
         return attempt
 
     def finish(
