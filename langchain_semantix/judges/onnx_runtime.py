@@ -2,9 +2,10 @@
 
 A ``transformers`` sequence classifier is exported to ONNX once (``torch.onnx.export``, dynamic
 batch and sequence axes, the model's plain "eager" attention), quantised to int8 when asked
-(``onnxruntime.quantization.quantize_dynamic``) and kept in a cache folder: ``$SEMANTIX_ONNX_CACHE``,
-else ``$XDG_CACHE_HOME/langchain-semantix/onnx`` (``~/.cache/...``). An entry's name is a digest of the model folder's path, its files' sizes and
-modification times, the options and the library versions, so a retrained or replaced model is
+(``onnxruntime.quantization.quantize_dynamic``) and kept in a cache folder:
+``$SEMANTIX_ONNX_CACHE``, else ``$XDG_CACHE_HOME/langchain-semantix/onnx`` (``~/.cache/...``).
+An entry's name is a digest of the model folder's path, its files' sizes and modification times,
+the options, the export recipe and the library versions, so a retrained or replaced model is
 exported again. Entries are written to a temporary file and renamed (no reader ever sees half a
 model), and the least recently used ones are deleted when the folder grows past
 ``$SEMANTIX_ONNX_CACHE_MAX_MB`` (2048 by default).
