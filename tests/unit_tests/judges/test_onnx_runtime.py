@@ -73,3 +73,12 @@ def test_a_folder_without_weights_is_refused(cache, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="not a saved transformers model"):
         cached_onnx_model(tmp_path / "empty")
+
+
+def test_the_export_uses_the_plain_attention(cache, tiny_nli_path):
+    """The eager attention exports as MatMul/Softmax with an additive mask, without the SDPA export's
+    per-layer mask guards (IsNaN/Where), which cost time in every pass."""
+    import onnx
+
+    ops = {node.op_type for node in onnx.load(str(cached_onnx_model(tiny_nli_path))).graph.node}
+    assert "Softmax" in ops and "IsNaN" not in ops
