@@ -61,7 +61,7 @@ def test_auto_picks_onnx_when_installed_and_torch_otherwise(tiny_nli_path, monke
     assert NLIJudge(str(tiny_nli_path)).backend == "onnx"
     monkeypatch.setattr(inference, "onnxruntime_installed", lambda: False)
     assert NLIJudge(str(tiny_nli_path)).backend == "torch"
-    with pytest.raises(JudgeModelError, match=r"langchain-semantix\[onnx\]"):
+    with pytest.raises(JudgeModelError, match=r"langchain-semantix\[nli\]"):
         NLIJudge(str(tiny_nli_path), backend="onnx")
 
 
