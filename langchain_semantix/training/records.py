@@ -560,7 +560,8 @@ def _plain_fields(raw: dict[str, Any]) -> bool:
             content = message.get("content")
             if content is not None and type(content) is not str and (type(content) is not list or not is_plain_json(content)):
                 return False
-            if not message.keys() <= _MESSAGE_FIELDS and not _plain_extras(message, _MESSAGE_FIELDS):
+            size = len(message)  # role is there: {role} or {role, content} hold no other key
+            if size != 1 and (size != 2 or "content" not in message) and not _plain_extras(message, _MESSAGE_FIELDS):
                 return False
     attempts = get("rejected_attempts", _NONE)
     if attempts is not _NONE:

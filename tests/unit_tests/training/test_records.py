@@ -251,6 +251,21 @@ def test_keys_shared_with_the_last_record_never_let_an_extra_key_through():
     assert records.is_plain_record({**plain, "custom": {"n": [1, "a"]}})
 
 
+@pytest.mark.parametrize(
+    ("message", "plain"),
+    [
+        ({"role": "user"}, True),
+        ({"role": "user", "content": None}, True),
+        ({"role": "user", "name": "u"}, True),
+        ({"role": "user", "name": 2.0**64}, False),  # as many keys as {role, content}, one of them extra
+        ({"role": "user", "content": "c", "x": [2.0**64]}, False),
+        ({"role": "user", "content": [{"x": 2.0**64}]}, False),
+    ],
+)
+def test_every_extra_key_of_a_message_is_checked(message, plain):
+    assert records.is_plain_record({**rec(0), "prompt_messages": [message]}) is plain
+
+
 def test_a_normalised_plain_record_shares_nothing_with_its_source():
     raw = _base_records(0)[3]
     assert records.is_plain_record(raw)
