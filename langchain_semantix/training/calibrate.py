@@ -107,20 +107,24 @@ def collect_scores(
         return dict(scores)
     if source is None:
         raise ValueError("pass a source of records or labelled data")
+    by_intent: dict[str, tuple[list[float], list[float]]] = {}
     for record, _ in iter_checked_records(source, skipped=skipped, missing_ok=True):
-        accepted, rejected = scores[record["intent"]]
+        intent = record["intent"]
+        pair = by_intent.get(intent)
+        if pair is None:
+            pair = by_intent[intent] = ([], [])
         score = record.get("accepted_score")
         if score is not None:
-            accepted.append(float(score))
+            pair[0].append(float(score))
         attempts = record.get("rejected_attempts")
         if attempts:
             for attempt in attempts:
                 score = attempt.get("score")
                 if score is not None:
-                    rejected.append(float(score))
+                    pair[1].append(float(score))
         elif record.get("rejected_output") is not None and (score := record.get("rejected_score")) is not None:
-            rejected.append(float(score))  # a plain record as stored: its one attempt is made of these fields
-    return dict(scores)
+            pair[1].append(float(score))  # a plain record as stored: its one attempt is made of these fields
+    return by_intent
 
 
 def _midpoint(accepted: list[float], rejected: list[float]) -> float:

@@ -851,7 +851,7 @@ def iter_line_bytes(
                 continue
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
-            if raw.strip():
+            if raw and not raw.isspace():  # not blank (as raw.strip() tests, without copying the line)
                 yield number, raw
 
 

@@ -505,17 +505,13 @@ def _as_is(value: Any) -> Any:
     return value
 
 
-def _is_score(value: Any) -> bool:
-    """None, or a score taken as read (an int, or a float that :func:`is_plain_json` takes)."""
-    return value is None or (type(value) is float or type(value) is int) and -_WIDEST_PLAIN < value < _WIDEST_PLAIN
-
-
 def _score(value: float | int | None) -> float | None:
     return value if value is None or type(value) is float else float(value)
 
 
 _FIELDS = frozenset(CorrectionRecord.model_fields)
 _OPTIONAL_TEXTS = ("rejected_output", "rejected_reason", "feedback", "timestamp", "id", "run_id", "model")
+_SCORES = ("rejected_score", "accepted_score", "threshold")
 _MESSAGE_FIELDS = frozenset(PromptMessage.model_fields)
 _ATTEMPT_ORDER = tuple(RejectedAttempt.model_fields)
 _ATTEMPT_FIELDS = frozenset(_ATTEMPT_ORDER)
@@ -526,38 +522,20 @@ _RECORD_DEFAULTS = tuple(0 if name == "schema_version" else None for name in _RE
 _NONE: tuple[()] = ()  # the default of an absent list, for checking only
 _NOTHING: dict[str, Any] = {}  # the default of an absent dict, for checking only; never changed
 
-# The checks below run for every record read, so they are written for speed: straight
-# lines of exact type tests, no helper where an expression will do.
+# The checks below run for every record read, so they are written for speed: one function
+# of straight lines of exact type tests (a call costs more than most tests it would hold),
+# a helper only for what plain records rarely hold (extra keys, content blocks, logprobs).
+_W = _WIDEST_PLAIN
+#: The last keys of a record found to hold declared fields only (a file's records share them).
+_known_keys: list[tuple[Any, ...]] = [()]
 
 
 def _plain_extras(value: dict[str, Any], declared: frozenset[str]) -> bool:
     return value.keys() <= declared or all(is_plain_json(item) for key, item in value.items() if key not in declared)
 
 
-def _plain_message(message: Any) -> bool:
-    if type(message) is not dict or type(message.get("role")) is not str:
-        return False
-    content = message.get("content")
-    if content is not None and type(content) is not str and (type(content) is not list or not is_plain_json(content)):
-        return False
-    return message.keys() <= _MESSAGE_FIELDS or _plain_extras(message, _MESSAGE_FIELDS)
-
-
-def _plain_attempt(attempt: Any) -> bool:
-    if type(attempt) is not dict:
-        return False
-    get = attempt.get
-    number, reason, feedback, logprobs = get("attempt"), get("reason"), get("feedback"), get("logprobs")
-    if type(get("output")) is not str or number is not None and type(number) is not int:
-        return False
-    if reason is not None and type(reason) is not str or feedback is not None and type(feedback) is not str:
-        return False
-    if not _is_score(get("score")) or not _is_score(get("threshold")) or logprobs is not None and not is_plain_json(logprobs):
-        return False
-    return attempt.keys() <= _ATTEMPT_FIELDS or _plain_extras(attempt, _ATTEMPT_FIELDS)
-
-
-def _plain_scalars(raw: dict[str, Any]) -> bool:
+def _plain_fields(raw: dict[str, Any]) -> bool:
+    """:func:`is_plain_record` of a dict (may raise :class:`RecursionError`)."""
     get = raw.get
     intent, attempts = get("intent"), get("attempts")
     if type(intent) is not str or not intent.strip() or type(get("intent_description")) is not str:
@@ -568,24 +546,61 @@ def _plain_scalars(raw: dict[str, Any]) -> bool:
         text = get(name)
         if text is not None and type(text) is not str:
             return False
-    return _is_score(get("rejected_score")) and _is_score(get("accepted_score")) and _is_score(get("threshold"))
-
-
-def _plain_containers(raw: dict[str, Any]) -> bool:
-    get = raw.get
-    messages, attempts, tags, judge = get("prompt_messages"), get("rejected_attempts", _NONE), get("tags", _NONE), get("judge")
-    metadata, logprobs = get("metadata", _NOTHING), get("accepted_logprobs")
-    if messages is not None and (type(messages) is not list or not all(map(_plain_message, messages))):
-        return False
-    if attempts is not _NONE and (type(attempts) is not list or not all(map(_plain_attempt, attempts))):
-        return False
+    for name in _SCORES:  # None, or a score taken as read: an int, or a float is_plain_json takes
+        score = get(name)
+        if score is not None and not ((type(score) is float or type(score) is int) and -_W < score < _W):
+            return False
+    messages = get("prompt_messages")
+    if messages is not None:
+        if type(messages) is not list:
+            return False
+        for message in messages:
+            if type(message) is not dict or type(message.get("role")) is not str:
+                return False
+            content = message.get("content")
+            if content is not None and type(content) is not str and (type(content) is not list or not is_plain_json(content)):
+                return False
+            size = len(message)  # role is there: {role} or {role, content} hold no other key
+            if size != 1 and (size != 2 or "content" not in message) and not _plain_extras(message, _MESSAGE_FIELDS):
+                return False
+    attempts = get("rejected_attempts", _NONE)
+    if attempts is not _NONE:
+        if type(attempts) is not list:
+            return False
+        for attempt in attempts:
+            if type(attempt) is not dict:
+                return False
+            aget = attempt.get
+            number, reason, feedback, logprobs = aget("attempt"), aget("reason"), aget("feedback"), aget("logprobs")
+            if type(aget("output")) is not str or number is not None and type(number) is not int:
+                return False
+            if reason is not None and type(reason) is not str or feedback is not None and type(feedback) is not str:
+                return False
+            score, threshold = aget("score"), aget("threshold")
+            if score is not None and not ((type(score) is float or type(score) is int) and -_W < score < _W):
+                return False
+            if threshold is not None and not ((type(threshold) is float or type(threshold) is int) and -_W < threshold < _W):
+                return False
+            if logprobs is not None and not is_plain_json(logprobs):
+                return False
+            if not attempt.keys() <= _ATTEMPT_FIELDS and not _plain_extras(attempt, _ATTEMPT_FIELDS):
+                return False
+    tags, metadata, judge, logprobs = get("tags", _NONE), get("metadata", _NOTHING), get("judge"), get("accepted_logprobs")
     if tags is not _NONE and (type(tags) is not list or not _STR_TYPE.issuperset(map(type, tags))):
         return False
     if type(metadata) is not dict or metadata and not is_plain_json(metadata) or type(get("schema_version", 0)) is not int:
         return False
     if judge is not None and type(judge) is not str and (type(judge) is not dict or not is_plain_json(judge)):
         return False
-    return logprobs is None or is_plain_json(logprobs)
+    if logprobs is not None and not is_plain_json(logprobs):
+        return False
+    keys = tuple(raw)
+    if keys == _known_keys[0]:  # the keys of the last record: orjson reuses its key objects, so this compares pointers
+        return True
+    if raw.keys() <= _FIELDS:
+        _known_keys[0] = keys
+        return True
+    return _plain_extras(raw, _FIELDS)
 
 
 def is_plain_record(raw: Any) -> TypeGuard[dict[str, Any]]:
@@ -595,7 +610,7 @@ def is_plain_record(raw: Any) -> TypeGuard[dict[str, Any]]:
     as :func:`normalize_plain` does; ``False`` is no verdict: the model then decides, and
     names what is wrong."""
     try:
-        return type(raw) is dict and _plain_scalars(raw) and _plain_containers(raw) and _plain_extras(raw, _FIELDS)
+        return type(raw) is dict and _plain_fields(raw)
     except RecursionError:
         return False
 

@@ -541,3 +541,7 @@ def test_line_bytes_drop_the_bom_and_blank_lines(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_bytes(b'\xef\xbb\xbf{"a": 1}\n\n   \n{"b": 2}')
     assert list(iter_line_bytes(path)) == [(1, b'{"a": 1}\n'), (4, b'{"b": 2}')]
+    path.write_bytes(b"\xef\xbb\xbf\n\t\r\x0b\x0c \n \xc2\xa0\n")  # a BOM line, ASCII whitespace, a no-break space
+    assert list(iter_line_bytes(path)) == [(3, b" \xc2\xa0\n")]  # as bytes.strip() sees them
+    path.write_bytes(b"\xef\xbb\xbf")  # nothing but the BOM
+    assert list(iter_line_bytes(path)) == []

@@ -239,6 +239,33 @@ def test_plain_and_model_paths_agree_on_random_records():
         assert repr(got) == repr(expected), raw  # repr: 1 and 1.0 differ
 
 
+def test_keys_shared_with_the_last_record_never_let_an_extra_key_through():
+    # A file's records share their keys, so the check remembers the last ones it found
+    # declared-only; a record with any other key is still checked in full.
+    plain = json.loads(json.dumps({**rec(0), "tags": ["t"], "metadata": {"n": 1}}))
+    assert records.is_plain_record(plain) and records.is_plain_record(copy.deepcopy(plain))
+    assert not records.is_plain_record({**plain, "custom": {"wide": 2.0**64}})  # an extra key, beyond 2**63
+    swapped = {("stamp" if k == "timestamp" else k): (2.0**64 if k == "timestamp" else v) for k, v in plain.items()}
+    assert len(swapped) == len(plain) and not records.is_plain_record(swapped)  # as many keys, one of them extra
+    assert records.is_plain_record(dict(reversed(plain.items())))  # the same keys in another order
+    assert records.is_plain_record({**plain, "custom": {"n": [1, "a"]}})
+
+
+@pytest.mark.parametrize(
+    ("message", "plain"),
+    [
+        ({"role": "user"}, True),
+        ({"role": "user", "content": None}, True),
+        ({"role": "user", "name": "u"}, True),
+        ({"role": "user", "name": 2.0**64}, False),  # as many keys as {role, content}, one of them extra
+        ({"role": "user", "content": "c", "x": [2.0**64]}, False),
+        ({"role": "user", "content": [{"x": 2.0**64}]}, False),
+    ],
+)
+def test_every_extra_key_of_a_message_is_checked(message, plain):
+    assert records.is_plain_record({**rec(0), "prompt_messages": [message]}) is plain
+
+
 def test_a_normalised_plain_record_shares_nothing_with_its_source():
     raw = _base_records(0)[3]
     assert records.is_plain_record(raw)
