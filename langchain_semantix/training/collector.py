@@ -284,7 +284,7 @@ class TrainingCollector(BaseCallbackHandler):
     def _write(self, record: dict[str, Any], line: bytes | None = None, *, must_raise: bool = False) -> bool:
         try:
             if self._file is not None and line is not None:
-                self._file.append_bytes(line)
+                self._file.append_line(line)
             else:
                 self.backend.append(record)
             return True

@@ -51,7 +51,7 @@ import orjson
 from filelock import lock_descriptor, unlock_descriptor
 
 try:
-    from fcntl import LOCK_NB, LOCK_SH, flock
+    from fcntl import LOCK_NB, LOCK_SH, LOCK_UN, flock
 
     _SHARED_NOWAIT = LOCK_SH | LOCK_NB
 except ImportError:  # Windows: appends take the lock exclusively (appends_are_atomic is False)
@@ -89,6 +89,8 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 #: exhaust memory; pass ``max_line_bytes=`` to read longer ones.
 DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024
 _BATCH_BYTES = 4 * 1024 * 1024
+#: Looks at the end of the file before a shared append takes an unfinished line for a torn one.
+_LANDING_CHECKS = 16
 #: Places a reader tries to find a whole record behind an unfinished line in one line.
 _FRAGMENT_TRIES = 16
 #: Read buffer of a JSONL reader: large reads, few system calls.
@@ -159,6 +161,18 @@ def _try_shared_lock(fd: int) -> bool:
     except BlockingIOError:
         return False
     return True
+
+
+def _ends_a_line(fd: int, size: int) -> bool:
+    """Whether the file ends in ``"\n"``. A line that another appender is writing right now
+    can show half-written (the file grows page by page during one ``write``); it gets a few
+    chances to land before the end counts as unfinished."""
+    for _ in range(_LANDING_CHECKS):
+        if os.pread(fd, 1, size - 1) == b"\n":
+            return True
+        os.sched_yield()
+        size = os.fstat(fd).st_size
+    return False
 
 
 def _try_exclusive_lock(fd: int) -> bool:
@@ -362,18 +376,22 @@ class JsonlFile:
         """
         if not payload:
             return 0
+        self.append_line(payload)
+        return payload.count(b"\n")
+
+    def append_line(self, line: bytes) -> None:
+        """:meth:`append_bytes` for one serialised line (or several), without counting them."""
         if not self._thread_lock.acquire(timeout=self.lock_timeout):
             raise self._timeout("another thread of this process")
         try:
-            if not (self._shared and self._append_shared(payload)):
+            if not (self._shared and self._append_shared(line)):
                 lock_fd = self._lock_process(_try_exclusive_lock)
                 try:
-                    self._write_locked(*self._data_descriptor(self._check_data_path()), payload)
+                    self._write_locked(*self._data_descriptor(self._check_data_path()), line)
                 finally:
                     unlock_descriptor(lock_fd)
         finally:
             self._thread_lock.release()
-        return payload.count(b"\n")
 
     def _append_shared(self, payload: bytes) -> bool:
         """Append beside other appenders, under the shared OS lock. ``False`` leaves the
@@ -383,7 +401,7 @@ class JsonlFile:
         lock_fd = self._lock_process(_try_shared_lock)
         try:
             fd, size = self._data_descriptor(self._check_data_path())
-            if not self._shared or (size and size != self._end and os.pread(fd, 1, size - 1) != b"\n"):
+            if not self._shared or (size and size != self._end and not _ends_a_line(fd, size)):
                 return False
             try:
                 written = os.write(fd, payload)
@@ -394,7 +412,7 @@ class JsonlFile:
                 return True
             end = os.lseek(fd, 0, os.SEEK_CUR)  # an O_APPEND write leaves the offset at its end
         finally:
-            unlock_descriptor(lock_fd)
+            flock(lock_fd, LOCK_UN)
         return self._finish_shared_write(fd, payload, written, end)
 
     def _finish_shared_write(self, fd: int, payload: bytes, written: int, end: int) -> bool:
