@@ -83,9 +83,18 @@ def processes(kind: str, workers: int, n: int, tmp: Path, *, files: int = 1) -> 
     for p in procs:
         p.join(timeout=60)
     lines = sum(sum(1 for _ in open(path, "rb")) for path in paths)
+    _remove(paths)
     if lines != n // workers * workers:
         raise RuntimeError(f"{kind}: expected {n // workers * workers} lines, found {lines}")
     return (max(e for _, e in spans) - min(s for s, _ in spans)) / lines
+
+
+def _remove(paths: list[Path]) -> None:
+    """Delete a measurement's files, so that the dirty pages of earlier rounds (hundreds of
+    MB) do not throttle the writers of later ones by chance."""
+    for path in paths:
+        for file in (path, path.with_name(path.name + ".lock")):
+            file.unlink(missing_ok=True)
 
 
 def _outcome(session: str) -> dict[str, Any]:
@@ -140,6 +149,7 @@ def in_process_async(method: str, n: int, tmp: Path, tasks: int = 50) -> float:
 
     per_record = asyncio.run(main())
     lines = sum(1 for _ in open(collector.path, "rb"))
+    _remove([collector.path])
     if lines != per_task * tasks:
         raise RuntimeError(f"async {method}: expected {per_task * tasks} lines, found {lines}")
     return per_record
