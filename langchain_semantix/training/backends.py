@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeGuard, cast
 
 from langchain_semantix.training.jsonl import (
     DEFAULT_MAX_LINE_BYTES,
+    FRAGMENT_REASON,
     CorruptLineError,
     JsonlFile,
     iter_jsonl_lines,
     iter_line_bytes,
     parse_json_object,
+    record_behind_fragment,
     skip_line,
 )
 from langchain_semantix.training.records import RecordError, normalize_plain, normalize_record, plain_record_of_line, to_json_line
@@ -187,6 +189,18 @@ def _jsonl_records(path: Path, skipped: list[str] | None, max_line_bytes: int) -
         try:  # read exactly, so that what is wrong is named
             record = normalize_record(parse_json_object(line))
         except (CorruptLineError, RecordError) as exc:
-            skip_line(path, number, str(exc), skipped)
-            continue
+            behind = _record_behind_fragment(line) if isinstance(exc, CorruptLineError) else None
+            skip_line(path, number, str(exc) if behind is None else FRAGMENT_REASON, skipped)
+            if behind is None:
+                continue
+            record = behind
         yield record, False
+
+
+def _record_behind_fragment(line: bytes) -> dict[str, Any] | None:
+    """The valid record a line holds behind a killed writer's fragment, normalised."""
+    found = record_behind_fragment(line)
+    try:
+        return None if found is None else normalize_record(found)
+    except RecordError:
+        return None

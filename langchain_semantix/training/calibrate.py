@@ -127,17 +127,17 @@ def collect_scores(
     return by_intent
 
 
-def _midpoint(accepted: list[float], rejected: list[float]) -> float:
+def _midpoint(entry: IntentCalibration) -> float:
     # semantix-ai's rule: midpoint on clean separation, else the mean of all scores.
-    if min(accepted) > max(rejected):
-        return (max(rejected) + min(accepted)) / 2
-    both = accepted + rejected
-    return sum(both) / len(both)
+    if not entry.overlap:
+        return (entry.max_rejected + entry.min_accepted) / 2  # type: ignore[operator]
+    return sum(entry.rejected_scores, sum(entry.accepted_scores)) / (entry.n_accepted + entry.n_rejected)  # sum(accepted + rejected)
 
 
-def _fit(method: str, accepted: list[float], rejected: list[float], beta: float, target_precision: float) -> tuple[float | None, str]:
+def _fit(entry: IntentCalibration, beta: float, target_precision: float) -> tuple[float | None, str]:
+    method, accepted, rejected = entry.method, entry.accepted_scores, entry.rejected_scores
     if method == "midpoint":
-        return _midpoint(accepted, rejected), ""
+        return _midpoint(entry), ""
     import numpy as np
     from sklearn.metrics import precision_recall_curve, roc_curve
 
@@ -208,7 +208,7 @@ def calibration_report(
                 f"too few samples: {len(accepted)} accepted and {len(rejected)} rejected; {method} needs at least {minimum} of each"
             )
         else:
-            entry.threshold, entry.note = _fit(method, accepted, rejected, beta, target_precision)
+            entry.threshold, entry.note = _fit(entry, beta, target_precision)
         report[intent] = entry
     return report
 

@@ -68,6 +68,8 @@ __all__ = [
     "iter_line_bytes",
     "parse_json_object",
     "CorruptLineError",
+    "FRAGMENT_REASON",
+    "record_behind_fragment",
     "CorruptLineWarning",
     "LockTimeoutError",
     "NotARegularFileError",
@@ -917,15 +919,19 @@ def iter_jsonl_lines(
         try:
             yield number, parse_json_object(line)
         except CorruptLineError as exc:
-            record = _record_behind_fragment(line)
+            record = record_behind_fragment(line)
             if record is None:
                 skip_line(path, number, str(exc), skipped)
             else:
-                skip_line(path, number, "the unfinished start of a line, written by a writer that stopped mid-line", skipped)
+                skip_line(path, number, FRAGMENT_REASON, skipped)
                 yield number, record
 
 
-def _record_behind_fragment(line: bytes) -> dict[str, Any] | None:
+#: Why the start of a line holding a record behind a fragment is skipped.
+FRAGMENT_REASON = "the unfinished start of a line, written by a writer that stopped mid-line"
+
+
+def record_behind_fragment(line: bytes) -> dict[str, Any] | None:
     """The whole record that ends ``line`` behind an unfinished one, or ``None``. The record
     must begin as the line begins (both lines come from the same writer code, so they share
     their first key), run to the end of the line, and not stand where the line before it

@@ -452,9 +452,9 @@ def plain_record_of_line(line: bytes) -> dict[str, Any] | None:
     """
     try:
         raw = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        return raw if type(raw) is dict and _plain_fields(raw) else None  # is_plain_record, one call less
+    except (orjson.JSONDecodeError, RecursionError):
         return None
-    return raw if type(raw) is dict and is_plain_record(raw) else None
 
 
 def normalize_plain(raw: dict[str, Any]) -> dict[str, Any]:

@@ -239,6 +239,11 @@ def test_record_joined_to_an_unfinished_line_is_still_read(tmp_path):
     with pytest.warns(CorruptLineWarning, match=r":2: skipped the unfinished start of a line"):
         assert [r["accepted_output"] for r in read_jsonl(path, skipped=skipped)] == ["good 0", "good 2"]
     assert skipped == [2]
+    collector = TrainingCollector(path)  # its readers (records, stats, exports, calibration) too
+    with pytest.warns(CorruptLineWarning, match=r":2: skipped the unfinished start of a line"):
+        assert [r["accepted_output"] for r in collector.records()] == ["good 0", "good 2"]
+    with pytest.warns(CorruptLineWarning):
+        assert collector.stats()["total_pairs"] == 2
 
 
 def test_nested_object_of_a_cut_line_is_not_taken_for_a_record(tmp_path):
