@@ -14,7 +14,7 @@ from langchain_semantix.training.jsonl import (
     CorruptLineError,
     JsonlFile,
     iter_jsonl_lines,
-    iter_line_bytes,
+    iter_read_lines,
     parse_json_object,
     record_behind_fragment,
     skip_line,
@@ -181,20 +181,18 @@ def _backend_records(backend: RecordBackend, skipped: list[str] | None) -> Itera
 
 
 def _jsonl_records(path: Path, skipped: list[str] | None, max_line_bytes: int) -> Iterator[tuple[dict[str, Any], bool]]:
-    for number, line in iter_line_bytes(path, skipped=skipped, max_line_bytes=max_line_bytes):
+    def read(number: int, line: bytes) -> tuple[dict[str, Any], bool] | None:
         record = plain_record_of_line(line)
         if record is not None:
-            yield record, True
-            continue
+            return record, True
         try:  # read exactly, so that what is wrong is named
-            record = normalize_record(parse_json_object(line))
+            return normalize_record(parse_json_object(line)), False
         except (CorruptLineError, RecordError) as exc:
             behind = _record_behind_fragment(line) if isinstance(exc, CorruptLineError) else None
             skip_line(path, number, str(exc) if behind is None else FRAGMENT_REASON, skipped)
-            if behind is None:
-                continue
-            record = behind
-        yield record, False
+            return None if behind is None else (behind, False)
+
+    return iter_read_lines(path, read, skipped=skipped, max_line_bytes=max_line_bytes)
 
 
 def _record_behind_fragment(line: bytes) -> dict[str, Any] | None:

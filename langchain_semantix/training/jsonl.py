@@ -45,7 +45,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, Any, TextIO, TypeVar
 
 import orjson
 from filelock import lock_descriptor, unlock_descriptor
@@ -66,6 +66,7 @@ __all__ = [
     "read_jsonl",
     "iter_jsonl_lines",
     "iter_line_bytes",
+    "iter_read_lines",
     "parse_json_object",
     "CorruptLineError",
     "FRAGMENT_REASON",
@@ -121,6 +122,7 @@ _ATOMIC_APPEND_FILE_SYSTEMS = frozenset(
     }
 )
 
+_Item = TypeVar("_Item")
 _READABLE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _OPEN_FILES: weakref.WeakSet[JsonlFile] = weakref.WeakSet()
 
@@ -857,6 +859,22 @@ def iter_line_bytes(
     naming ``file:line`` (also appended to ``skipped``); it is read past in chunks, so it
     never sits in memory whole. Raises as :func:`open_for_reading` does.
     """
+    return iter_read_lines(path, _numbered, skipped=skipped, max_line_bytes=max_line_bytes)
+
+
+def _numbered(number: int, line: bytes) -> tuple[int, bytes]:
+    return number, line
+
+
+def iter_read_lines(
+    path: str | os.PathLike[str],
+    read: Callable[[int, bytes], _Item | None],
+    *,
+    skipped: list[str] | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[_Item]:
+    """What ``read(line_number, line)`` makes of each line :func:`iter_line_bytes` gives,
+    ``None`` left out: a reader's work done in the reading loop itself."""
     path = Path(path)
     with open_for_reading(path) as handle:
         readline = handle.readline
@@ -872,7 +890,9 @@ def iter_line_bytes(
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]
             if raw and not raw.isspace():  # not blank (as raw.strip() tests, without copying the line)
-                yield number, raw
+                item = read(number, raw)
+                if item is not None:
+                    yield item
 
 
 def parse_json_object(line: bytes) -> dict[str, Any]:
