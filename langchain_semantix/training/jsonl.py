@@ -168,7 +168,7 @@ def _try_shared_lock(fd: int) -> bool:
 
 
 def _ends_a_line(fd: int, size: int) -> bool:
-    """Whether the file ends in ``"\n"``. A line that another appender is writing right now
+    """Whether the file ends in ``"\\n"``. A line that another appender is writing right now
     can show half-written (the file grows page by page during one ``write``); it gets a few
     chances to land before the end counts as unfinished."""
     for _ in range(_LANDING_CHECKS):
@@ -253,9 +253,9 @@ class JsonlFile:
     Every append writes whole lines in one ``write`` while holding a thread lock and an OS
     lock on ``<path>.lock`` (both with ``lock_timeout``, so nothing waits forever; the OS
     lock is shared between appenders on a local Linux file system, exclusive elsewhere and
-    for repairs); see the module docstring for the guarantees and their limit. The lock file and the data file
-    stay open between appends (a forked child opens its own; the data file is reopened
-    when it was replaced or deleted). Before appending, an unfinished last line is dealt with:
+    for repairs); see the module docstring for the guarantees and their limit. The lock
+    file and the data file stay open between appends (a forked child opens its own; the
+    data file is reopened when it was replaced or deleted). Before appending, an unfinished last line is dealt with:
 
     * a last line that is valid JSON and only lacks ``"\\n"`` is completed, never moved;
     * a last line that is still growing (a writer that does not use the lock, such as
