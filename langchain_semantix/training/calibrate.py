@@ -129,8 +129,8 @@ def collect_scores(
 
 def _midpoint(entry: IntentCalibration) -> float:
     # semantix-ai's rule: midpoint on clean separation, else the mean of all scores.
-    if not entry.overlap:
-        return (entry.max_rejected + entry.min_accepted) / 2  # type: ignore[operator]
+    if entry.min_accepted is not None and entry.max_rejected is not None and not entry.overlap:
+        return (entry.max_rejected + entry.min_accepted) / 2
     return sum(entry.rejected_scores, sum(entry.accepted_scores)) / (entry.n_accepted + entry.n_rejected)  # sum(accepted + rejected)
 
 
