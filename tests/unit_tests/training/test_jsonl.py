@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from langchain_semantix import TrainingCollector
 from langchain_semantix.training import CorruptLineWarning, read_jsonl
@@ -123,15 +122,10 @@ def test_unwritable_destination_fails_at_construction(tmp_path):
 
 
 def _hold_lock(lock_path: str, ready, release, shared: bool) -> None:
-    if shared:  # as an appender holds it beside others
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT)
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        ready.set()
-        release.wait(60)
-        return
-    with FileLock(lock_path):
-        ready.set()
-        release.wait(60)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)  # shared: as an appender holds it
+    ready.set()
+    release.wait(60)
 
 
 @contextmanager
@@ -181,6 +175,33 @@ def test_appends_share_the_lock_and_repairs_take_it_alone(tmp_path):
     with pytest.warns(CorruptLineWarning, match="moved an unfinished last line"):
         appender.append(rec(3))
     assert [r["accepted_output"] for r in read_jsonl(path)] == ["good 0", "good 1", "good 3"]
+
+
+def test_appends_are_atomic_is_false_for_a_descriptor_it_cannot_ask_about(tmp_path):
+    fd = os.open(tmp_path, os.O_RDONLY)
+    os.close(fd)
+    assert appends_are_atomic(fd) is False and appends_are_atomic(-1) is False
+
+
+@atomic_appends
+def test_a_line_still_landing_is_waited_for_not_taken_for_torn(tmp_path, monkeypatch):
+    path = tmp_path / "c.jsonl"
+    appender = JsonlFile(path, lock_timeout=0.3, torn_grace=0)
+    appender.append(rec(0))
+    line = (json.dumps(rec(1)) + "\n").encode()
+    _append_beside(path, line[:50])  # another appender's write, half way through
+    landed = []
+
+    def rest_lands(real=os.sched_yield):
+        if not landed:
+            landed.append(True)
+            _append_beside(path, line[50:])
+        real()
+
+    monkeypatch.setattr(os, "sched_yield", rest_lands)
+    with lock_held_by_another_process(path, shared=True):  # the exclusive lock would time out
+        appender.append(rec(2))
+    assert landed and [r["accepted_output"] for r in read_jsonl(path)] == ["good 0", "good 1", "good 2"]
 
 
 def _append_beside(path: Path, payload: bytes) -> None:
