@@ -935,16 +935,16 @@ def iter_jsonl_lines(
     the unfinished start of another (a writer killed mid-line while others appended beside
     it) is read, and only the unfinished part is skipped, when the two can be told apart.
     """
-    for number, line in iter_line_bytes(path, skipped=skipped, max_line_bytes=max_line_bytes):
+
+    def read(number: int, line: bytes) -> tuple[int, dict[str, Any]] | None:
         try:
-            yield number, parse_json_object(line)
+            return number, parse_json_object(line)
         except CorruptLineError as exc:
             record = record_behind_fragment(line)
-            if record is None:
-                skip_line(path, number, str(exc), skipped)
-            else:
-                skip_line(path, number, FRAGMENT_REASON, skipped)
-                yield number, record
+            skip_line(path, number, str(exc) if record is None else FRAGMENT_REASON, skipped)
+            return None if record is None else (number, record)
+
+    return iter_read_lines(path, read, skipped=skipped, max_line_bytes=max_line_bytes)
 
 
 #: Why the start of a line holding a record behind a fragment is skipped.
