@@ -510,7 +510,6 @@ def _score(value: float | int | None) -> float | None:
 
 
 _FIELDS = frozenset(CorrectionRecord.model_fields)
-_OPTIONAL_TEXTS = ("rejected_output", "rejected_reason", "feedback", "timestamp", "id", "run_id", "model")
 _SCORES = ("rejected_score", "accepted_score", "threshold")
 _MESSAGE_FIELDS = frozenset(PromptMessage.model_fields)
 _ATTEMPT_ORDER = tuple(RejectedAttempt.model_fields)
@@ -523,9 +522,11 @@ _NONE: tuple[()] = ()  # the default of an absent list, for checking only
 _NOTHING: dict[str, Any] = {}  # the default of an absent dict, for checking only; never changed
 
 # The checks below run for every record read, so they are written for speed: one function
-# of straight lines of exact type tests (a call costs more than most tests it would hold),
-# a helper only for what plain records rarely hold (extra keys, content blocks, logprobs).
+# of straight lines of exact type tests, loops unrolled (a call or a loop costs more than
+# most tests it would hold), a helper only for what plain records rarely hold (extra keys,
+# content blocks, logprobs).
 _W = _WIDEST_PLAIN
+_STR_OR_NONE = frozenset({str, type(None)})
 #: The last keys of a record found to hold declared fields only (a file's records share them).
 _known_keys: list[tuple[Any, ...]] = [()]
 
@@ -537,17 +538,18 @@ def _plain_extras(value: dict[str, Any], declared: frozenset[str]) -> bool:
 def _plain_fields(raw: dict[str, Any]) -> bool:
     """:func:`is_plain_record` of a dict (may raise :class:`RecursionError`)."""
     get = raw.get
-    intent, attempts = get("intent"), get("attempts")
-    if type(intent) is not str or not intent.strip() or type(get("intent_description")) is not str:
+    intent, description, accepted, attempts = get("intent"), get("intent_description"), get("accepted_output"), get("attempts")
+    if type(intent) is not str or not intent or intent.isspace() or type(description) is not str or type(accepted) is not str:
         return False
-    if type(get("accepted_output")) is not str or attempts is not None and (type(attempts) is not int or attempts < 1):
+    if attempts is not None and (type(attempts) is not int or attempts < 1):
         return False
-    for name in _OPTIONAL_TEXTS:
-        text = get(name)
-        if text is not None and type(text) is not str:
-            return False
-    for name in _SCORES:  # None, or a score taken as read: an int, or a float is_plain_json takes
-        score = get(name)
+    if (
+        type(get("rejected_output")) not in _STR_OR_NONE or type(get("rejected_reason")) not in _STR_OR_NONE
+        or type(get("feedback")) not in _STR_OR_NONE or type(get("timestamp")) not in _STR_OR_NONE
+        or type(get("id")) not in _STR_OR_NONE or type(get("run_id")) not in _STR_OR_NONE or type(get("model")) not in _STR_OR_NONE
+    ):  # fmt: skip
+        return False
+    for score in (get("rejected_score"), get("accepted_score"), get("threshold")):  # None, or an int, or a float is_plain_json takes
         if score is not None and not ((type(score) is float or type(score) is int) and -_W < score < _W):
             return False
     messages = get("prompt_messages")
@@ -563,33 +565,39 @@ def _plain_fields(raw: dict[str, Any]) -> bool:
             size = len(message)  # role is there: {role} or {role, content} hold no other key
             if size != 1 and (size != 2 or "content" not in message) and not _plain_extras(message, _MESSAGE_FIELDS):
                 return False
-    attempts = get("rejected_attempts", _NONE)
-    if attempts is not _NONE:
-        if type(attempts) is not list:
+    rejected_attempts = get("rejected_attempts", _NONE)
+    if rejected_attempts is not _NONE:
+        if type(rejected_attempts) is not list:
             return False
-        for attempt in attempts:
+        for attempt in rejected_attempts:
             if type(attempt) is not dict:
                 return False
             aget = attempt.get
-            number, reason, feedback, logprobs = aget("attempt"), aget("reason"), aget("feedback"), aget("logprobs")
+            number, attempt_logprobs = aget("attempt"), aget("logprobs")
             if type(aget("output")) is not str or number is not None and type(number) is not int:
                 return False
-            if reason is not None and type(reason) is not str or feedback is not None and type(feedback) is not str:
+            if type(aget("reason")) not in _STR_OR_NONE or type(aget("feedback")) not in _STR_OR_NONE:
                 return False
-            score, threshold = aget("score"), aget("threshold")
-            if score is not None and not ((type(score) is float or type(score) is int) and -_W < score < _W):
-                return False
-            if threshold is not None and not ((type(threshold) is float or type(threshold) is int) and -_W < threshold < _W):
-                return False
-            if logprobs is not None and not is_plain_json(logprobs):
+            for score in (aget("score"), aget("threshold")):
+                if score is not None and not ((type(score) is float or type(score) is int) and -_W < score < _W):
+                    return False
+            if attempt_logprobs is not None and not is_plain_json(attempt_logprobs):
                 return False
             if not attempt.keys() <= _ATTEMPT_FIELDS and not _plain_extras(attempt, _ATTEMPT_FIELDS):
                 return False
-    tags, metadata, judge, logprobs = get("tags", _NONE), get("metadata", _NOTHING), get("judge"), get("accepted_logprobs")
-    if tags is not _NONE and (type(tags) is not list or not _STR_TYPE.issuperset(map(type, tags))):
+    tags, metadata, version = get("tags", _NONE), get("metadata", _NOTHING), get("schema_version", 0)
+    if tags is not _NONE:
+        if type(tags) is not list:
+            return False
+        for tag in tags:
+            if type(tag) is not str:
+                return False
+    if type(metadata) is not dict or type(version) is not int:
         return False
-    if type(metadata) is not dict or metadata and not is_plain_json(metadata) or type(get("schema_version", 0)) is not int:
-        return False
+    for key, value in metadata.items():  # is_plain_json(metadata), one call less
+        if type(key) is not str or type(value) not in _JSON_SCALARS and not is_plain_json(value):
+            return False
+    judge, logprobs = get("judge"), get("accepted_logprobs")
     if judge is not None and type(judge) is not str and (type(judge) is not dict or not is_plain_json(judge)):
         return False
     if logprobs is not None and not is_plain_json(logprobs):
@@ -635,7 +643,7 @@ def _normalized_plain(raw: dict[str, Any], *, copy: bool) -> dict[str, Any]:
     :func:`is_plain_record` accepted; ``copy``: share no list or dict with ``raw``."""
     copied = _copy_json if copy else _as_is
     record = dict(zip(_RECORD_ORDER, map(raw.get, _RECORD_ORDER, _RECORD_DEFAULTS)))
-    for name in ("rejected_score", "accepted_score", "threshold"):
+    for name in _SCORES:
         if type(record[name]) is int:
             record[name] = float(record[name])
     attempts = [_normalized_attempt(a, copied) for a in record["rejected_attempts"] or _NONE]
