@@ -115,13 +115,13 @@ def collect_scores(
             pair = by_intent[intent] = ([], [])
         score = record.get("accepted_score")
         if score is not None:
-            pair[0].append(float(score))
+            pair[0].append(score if type(score) is float else float(score))  # a plain record's score may be an int
         attempts = record.get("rejected_attempts")
         if attempts:
             for attempt in attempts:
                 score = attempt.get("score")
                 if score is not None:
-                    pair[1].append(float(score))
+                    pair[1].append(score if type(score) is float else float(score))
         elif record.get("rejected_output") is not None and (score := record.get("rejected_score")) is not None:
             pair[1].append(float(score))  # a plain record as stored: its one attempt is made of these fields
     return by_intent
