@@ -586,12 +586,8 @@ def _plain_fields(raw: dict[str, Any]) -> bool:
             if not attempt.keys() <= _ATTEMPT_FIELDS and not _plain_extras(attempt, _ATTEMPT_FIELDS):
                 return False
     tags, metadata, version = get("tags", _NONE), get("metadata", _NOTHING), get("schema_version", 0)
-    if tags is not _NONE:
-        if type(tags) is not list:
-            return False
-        for tag in tags:
-            if type(tag) is not str:
-                return False
+    if tags is not _NONE and (type(tags) is not list or not _STR_TYPE.issuperset(map(type, tags))):
+        return False
     if type(metadata) is not dict or type(version) is not int:
         return False
     for key, value in metadata.items():  # is_plain_json(metadata), one call less
