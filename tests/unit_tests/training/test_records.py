@@ -100,12 +100,14 @@ def test_tags_as_one_string_are_refused_not_split_into_letters():
     assert make_record(**PAIR, tags=["abc"])["tags"] == ["abc"]
 
 
-@pytest.mark.parametrize("intent", ["", "   "])
+@pytest.mark.parametrize("intent", ["", "   ", "\u2003\x1c\n"])  # the last: Unicode and control whitespace
 def test_empty_intent_is_refused(intent):
     with pytest.raises(RecordError, match="intent must name the requirement"):
         make_record(**{**PAIR, "intent": intent})
     with pytest.raises(RecordError, match="intent"):
         normalize_record({**rec(0), "intent": intent})
+    assert not records.is_plain_record({**rec(0), "intent": intent})
+    assert records.is_plain_record({**rec(0), "intent": intent + "x"})
 
 
 @pytest.mark.parametrize(
