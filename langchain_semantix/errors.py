@@ -24,6 +24,7 @@ __all__ = [
     "SemantixError",
     "SemanticIntentError",
     "InvalidOutputError",
+    "NoTextOutputError",
     "JudgeModelError",
     "JudgeReplyError",
     "require_text",
@@ -39,6 +40,15 @@ class SemantixError(Exception):
 
 class InvalidOutputError(SemantixError, TypeError):
     """Something that should be text is not (None, bytes, only images, ...)."""
+
+
+class NoTextOutputError(InvalidOutputError, OutputParserException):
+    """A model answered without text (only images, tool calls, ...), so there is nothing to
+    validate. Also an ``OutputParserException``: ``with_fallbacks`` and LangChain's retry
+    parsers treat it as a bad answer, like any other output that fails to parse."""
+
+    def __init__(self, message: str) -> None:
+        OutputParserException.__init__(self, message)
 
 
 class JudgeModelError(SemantixError, RuntimeError):
@@ -89,7 +99,10 @@ def require_text(value: object, *, what: str = "output") -> str:
         if texts or not content:
             return _readable("".join(texts), what)
         kinds = ", ".join(str(b.get("type")) if isinstance(b, dict) else type(b).__name__ for b in content)
-        raise InvalidOutputError(f"the message has no text content to validate (content blocks: {kinds})")
+        raise NoTextOutputError(
+            f"the message has no text content to validate (content blocks: {kinds}); "
+            "ask the model for a text answer, or validate the text of another message"
+        )
     raise InvalidOutputError(
         f"{what} must be a str, got {type(value).__name__}. Pass the text (e.g. message.text) or a message with text content."
     )

@@ -27,7 +27,7 @@ class _IntentMeta(type):
         if namespace.get("_abstract_intent") or namespace.get("_kind"):
             return
         doc = inspect.cleandoc(namespace.get("__doc__") or "")  # type: ignore[arg-type]
-        if not doc:
+        if not doc.strip():  # cleandoc keeps a blank multi-line docstring's indentation
             raise TypeError(
                 f"Intent {name!r} has no docstring. The docstring is the requirement the "
                 f"output is judged against, e.g.\n\n    class {name}(Intent):\n"
@@ -97,7 +97,7 @@ class Intent(metaclass=_IntentMeta):
         if cls._kind == "not":
             return f"The text must NOT satisfy: {cls._children[0].description()}"
         doc = inspect.cleandoc(cls.__doc__ or "")
-        if not doc:
+        if not doc.strip():
             raise TypeError(f"Intent {cls.__name__!r} has no docstring; write the requirement there.")
         return doc
 

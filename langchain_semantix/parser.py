@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.output_parsers import BaseOutputParser
 from langchain_core.outputs import ChatGeneration, Generation
 from langchain_core.runnables import RunnableConfig
@@ -14,9 +15,18 @@ from langchain_semantix.errors import SemanticIntentError, require_text
 from langchain_semantix.feedback import FeedbackRenderer, render_feedback
 from langchain_semantix.intents import Intent, as_intent_list
 from langchain_semantix.judges.base import Judge, Verdict
-from langchain_semantix.scoring import IntentScorer
+from langchain_semantix.scoring import IntentScorer, check_judge, check_thresholds
 
 __all__ = ["IntentParser"]
+
+
+def _bulleted(intent: type[Intent]) -> list[str]:
+    """``intent`` as bullet lines: a conjunction's clauses each as a bullet of their own,
+    the further lines of a requirement indented under its bullet."""
+    if intent._kind == "all":
+        return [line for clause in intent._children for line in _bulleted(clause)]
+    first, *rest = intent.description().splitlines()
+    return [f"- {first}", *(f"  {line}" for line in rest)]
 
 
 class IntentParser(BaseOutputParser[str]):
@@ -69,6 +79,16 @@ class IntentParser(BaseOutputParser[str]):
     def _check_intents(cls, value: Any) -> list[type[Intent]]:
         return as_intent_list(value)
 
+    @field_validator("judge", mode="before")
+    @classmethod
+    def _check_judge(cls, value: Any) -> Judge | None:
+        return check_judge(value)
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _check_thresholds(cls, value: Any) -> dict[str, float] | None:
+        return check_thresholds(value)
+
     @property
     def _type(self) -> str:
         return "semantix_intent"
@@ -87,7 +107,7 @@ class IntentParser(BaseOutputParser[str]):
         return self.scorer.judge
 
     def get_format_instructions(self) -> str:
-        requirements = "\n".join(f"- {i.description()}" for i in self.intents)
+        requirements = "\n".join(line for intent in self.intents for line in _bulleted(intent))
         return f"Your answer must satisfy the following requirement(s):\n{requirements}"
 
     def _outcome(self, text: str, verdicts: list[Verdict]) -> str:
@@ -111,7 +131,7 @@ class IntentParser(BaseOutputParser[str]):
     @staticmethod
     def _text_of(result: list[Generation]) -> str:
         if not result:
-            raise ValueError("IntentParser got no generations to parse")
+            raise OutputParserException("IntentParser got no generations to parse: the model returned nothing; check the model call")
         generation = result[0]
         if isinstance(generation, ChatGeneration):
             return require_text(generation.message)

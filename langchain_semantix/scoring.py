@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
-from langchain_semantix.errors import require_threshold
+from langchain_semantix.errors import JudgeReplyError, require_threshold
 from langchain_semantix.intents import Intent, as_intent_list, leaf_intents
 from langchain_semantix.judges.base import Judge, Verdict, check_text
 
@@ -78,9 +78,22 @@ def check_thresholds(thresholds: object) -> dict[str, float] | None:
 
 
 def _checked_verdicts(judge: Judge, verdicts: Sequence[Verdict], expected: int) -> Sequence[Verdict]:
+    """The judge's verdicts, checked: one :class:`Verdict` per pair, each score ``None`` or
+    a number from 0 to 1 (a NaN or out-of-range score would pass into thresholds and
+    training data unnoticed)."""
+    if not isinstance(verdicts, Sequence):
+        raise TypeError(
+            f"{judge!r} returned {type(verdicts).__name__} for {expected} pairs; a judge returns a list of one Verdict per pair, in order"
+        )
     if len(verdicts) != expected or not all(isinstance(v, Verdict) for v in verdicts):
         got = f"{len(verdicts)} items" if len(verdicts) != expected else "items that are not Verdicts"
         raise TypeError(f"{judge!r} returned {got} for {expected} pairs; a judge returns one Verdict per pair, in order")
+    for i, verdict in enumerate(verdicts):
+        if verdict.score is not None and not 0.0 <= verdict.score <= 1.0:  # NaN fails this too
+            raise JudgeReplyError(
+                f"{judge!r} returned the score {verdict.score!r} for pair {i}; a judge's score is a number from 0 to 1 "
+                "(or None): fix the judge's scoring, e.g. clamp it or map it into [0, 1]"
+            )
     return verdicts
 
 

@@ -230,18 +230,18 @@ class Judge:
 
     def evaluate_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds = None) -> list[Verdict]:
         """Judge many ``(output, intent_description)`` pairs; one verdict per pair, in order."""
-        if not self._scores_in_batches:
-            limits = resolve_thresholds(thresholds, len(pairs), self.default_threshold)
-            return [self.evaluate(o, d, t) for (o, d), t in zip(pairs, limits)]
         verdicts, live, checked, limits = self._plan(pairs, thresholds)
-        scored = self.score_batch([checked[i] for i in live], [limits[i] for i in live]) if live else []
+        if not live:
+            scored: list[Verdict] = []
+        elif self._scores_in_batches:
+            scored = self.score_batch([checked[i] for i in live], [limits[i] for i in live])
+        else:  # a judge implementing evaluate() alone: the same checks, then one call per pair
+            scored = [self.evaluate(*checked[i], limits[i]) for i in live]
         return self._filled(verdicts, live, scored)
 
     async def aevaluate(self, output: str, intent_description: str, threshold: float | None = None) -> Verdict:
         """Async :meth:`evaluate`; model work runs off the event loop."""
-        if self._scores_in_batches:
-            return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
-        return await run_in_executor(None, functools.partial(self.evaluate, output, intent_description, threshold))
+        return (await self.aevaluate_batch([(output, intent_description)], threshold))[0]
 
     async def aevaluate_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds = None) -> list[Verdict]:
         """Async :meth:`evaluate_batch`; one model pass, off the event loop."""

@@ -22,6 +22,9 @@ def test_empty_docstring_is_a_type_error_naming_the_class():
         class Blank(Intent):
             """ """
 
+    with pytest.raises(TypeError, match="BlankLines"):  # a blank docstring over several lines (formatters fold it)
+        type(Intent)("BlankLines", (Intent,), {"__doc__": "\n        \n        "})
+
 
 def test_threshold_is_checked():
     with pytest.raises(ValueError, match="between 0 and 1"):

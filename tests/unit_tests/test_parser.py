@@ -3,8 +3,10 @@ from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnableLambda
 
 from langchain_semantix import IntentParser, InvalidOutputError, SemanticIntentError
+from langchain_semantix.testing import KeywordJudge
 from tests.conftest import MentionsDate, Polite
 
 
@@ -90,3 +92,28 @@ def test_thresholds_override(judge):
     parser = IntentParser(Polite, judge=judge, thresholds={"Polite": 0.99})
     with pytest.raises(SemanticIntentError):
         parser.invoke("fine")  # 0.95 < 0.99
+
+
+def test_format_instructions_list_each_clause_of_a_composite_once(judge):
+    text = IntentParser([Polite & MentionsDate, Polite | MentionsDate], judge=judge).get_format_instructions()
+    assert "- -" not in text
+    assert f"- {Polite.description()}\n- {MentionsDate.description()}\n- At least one of:\n  - {Polite.description()}" in text
+
+
+def test_an_answer_without_text_is_an_output_parser_exception_fallbacks_catch(judge):
+    image_only = AIMessage(content=[{"type": "image_url", "image_url": {"url": "x"}}])
+    with pytest.raises(InvalidOutputError, match="no text content.*ask the model for a text answer"):
+        IntentParser(Polite, judge=judge).invoke(image_only)
+    fallback = IntentParser(Polite, judge=judge).with_fallbacks(
+        [RunnableLambda(lambda _: "fallback")], exceptions_to_handle=(OutputParserException,)
+    )
+    assert fallback.invoke(image_only) == "fallback"
+    with pytest.raises(OutputParserException, match="no generations"):
+        IntentParser(Polite, judge=judge).parse_result([])
+
+
+def test_judge_and_thresholds_are_checked_when_the_parser_is_built():
+    with pytest.raises(TypeError, match=r"load_judge\('nli'\)"):
+        IntentParser(Polite, judge="nli")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"thresholds\['Polite'\] must be between 0 and 1"):
+        IntentParser(Polite, judge=KeywordJudge(), thresholds={"Polite": 2})

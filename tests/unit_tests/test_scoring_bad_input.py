@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from langchain_semantix import Intent, Judge, Verdict
-from langchain_semantix.errors import InvalidOutputError
+from langchain_semantix import Intent, IntentParser, Judge, Verdict
+from langchain_semantix.errors import InvalidOutputError, JudgeReplyError
 from langchain_semantix.scoring import IntentScorer, judge_intents
 from langchain_semantix.testing import KeywordJudge
 
@@ -69,3 +69,29 @@ def test_a_threshold_reassigned_after_class_creation_is_named():
     Late.threshold = 5  # type: ignore[misc]
     with pytest.raises(ValueError, match="Late.threshold must be between 0 and 1, got 5"):
         judge_intents(KeywordJudge(), ["x"], [Late])
+
+
+class _FixedScore(Judge):
+    def __init__(self, score):
+        self.score = score
+
+    def evaluate(self, output, intent_description, threshold=None):
+        return Verdict(passed=True, score=self.score, threshold=threshold)
+
+
+@pytest.mark.parametrize("score", [float("nan"), 1.5, -0.2, float("inf")])
+async def test_a_judge_score_outside_zero_to_one_is_refused_naming_the_judge(score):
+    with pytest.raises(JudgeReplyError, match=r"_FixedScore.*returned the score .* from 0 to 1"):
+        judge_intents(_FixedScore(score), ["hello"], [Polite])
+    with pytest.raises(JudgeReplyError):
+        await IntentParser(Polite, judge=_FixedScore(score)).ainvoke("hello")
+    assert judge_intents(_FixedScore(None), ["hello"], [Polite])[0][0].passed  # no score is allowed
+
+
+def test_a_judge_returning_no_list_is_named():
+    class NoList(Judge):
+        def evaluate_batch(self, pairs, thresholds=None):
+            return None
+
+    with pytest.raises(TypeError, match="NoList.*returned NoneType for 1 pairs"):
+        IntentParser(Polite, judge=NoList()).invoke("hello")

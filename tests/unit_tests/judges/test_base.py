@@ -89,3 +89,25 @@ def test_a_judge_that_implements_nothing_says_so():
 def test_split_empty_checks_requirements_too():
     with pytest.raises(InvalidOutputError, match="intent_description"):
         split_empty(BatchScorer(), [("x", None)], [0.5])  # type: ignore[list-item]
+
+
+class WordJudge(Judge):
+    """A judge implementing evaluate() alone that would pass any empty text it was handed."""
+
+    def evaluate(self, output, intent_description, threshold=None):
+        threshold = self.default_threshold if threshold is None else threshold
+        score = 0.0 if "go away" in output else 1.0
+        return Verdict(passed=score >= threshold, score=score, threshold=threshold)
+
+
+async def test_judges_implementing_evaluate_alone_get_the_same_checks_as_batch_judges():
+    judge = WordJudge()
+    for verdict in [*judge.evaluate_batch([("", REQ), ("   ", REQ)]), await judge.aevaluate("", REQ)]:
+        assert not verdict.passed and verdict.score == 0.0 and verdict.reason == "The output is empty."
+    assert [v.passed for v in judge.evaluate_batch([("fine", REQ), ("go away", REQ)])] == [True, False]
+    with pytest.raises(ValueError, match="requirement of pairs"):
+        judge.evaluate_batch([("fine", "  ")])
+    with pytest.raises(TypeError, match=r"pairs\[0\] must be an \(output, requirement\) pair"):
+        judge.evaluate_batch([("fine",)])  # type: ignore[list-item]
+    with pytest.raises(InvalidOutputError):
+        await judge.aevaluate_batch([(None, REQ)])  # type: ignore[list-item]
