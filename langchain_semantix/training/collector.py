@@ -80,13 +80,15 @@ class TrainingCollector(BaseCallbackHandler):
     Args:
         path: JSONL file (parents are created; a missing file means zero pairs; not a
             symbolic link). For PostgreSQL use :meth:`from_store` with ``open_store``.
-        store: A LangGraph ``BaseStore`` to write to instead of a file.
+        store: A LangGraph ``BaseStore`` to write to instead of a file (anything else,
+            a ``postgresql://`` string included, is refused with the fix).
         namespace: The store namespace.
         fsync: ``fsync`` after every record (durable against power loss, slower).
         redact: Applied to every text before it is written (prompts, content blocks,
             tool-call arguments, outputs, feedback, descriptions, tags, metadata).
         on_error: ``"warn"`` (count, warn, spool) or ``"raise"``.
-        spool: A second JSONL file that takes pairs the main destination refused.
+        spool: A second JSONL file that takes pairs the main destination (file or store)
+            refused.
         lock_timeout: Seconds to wait for the file lock before failing with a clear error.
         max_pending_bytes: Bound on the prompts kept for runs still in progress.
         labels: Where human review decisions go as labelled examples for judge training
