@@ -9,7 +9,7 @@ import os
 import threading
 import warnings
 from collections import Counter, OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 from uuid import UUID
@@ -80,13 +80,15 @@ class TrainingCollector(BaseCallbackHandler):
     Args:
         path: JSONL file (parents are created; a missing file means zero pairs; not a
             symbolic link). For PostgreSQL use :meth:`from_store` with ``open_store``.
-        store: A LangGraph ``BaseStore`` to write to instead of a file.
+        store: A LangGraph ``BaseStore`` to write to instead of a file (anything else,
+            a ``postgresql://`` string included, is refused with the fix).
         namespace: The store namespace.
         fsync: ``fsync`` after every record (durable against power loss, slower).
         redact: Applied to every text before it is written (prompts, content blocks,
             tool-call arguments, outputs, feedback, descriptions, tags, metadata).
         on_error: ``"warn"`` (count, warn, spool) or ``"raise"``.
-        spool: A second JSONL file that takes pairs the main destination refused.
+        spool: A second JSONL file that takes pairs the main destination (file or store)
+            refused.
         lock_timeout: Seconds to wait for the file lock before failing with a clear error.
         max_pending_bytes: Bound on the prompts kept for runs still in progress.
         labels: Where human review decisions go as labelled examples for judge training
@@ -121,18 +123,16 @@ class TrainingCollector(BaseCallbackHandler):
         max_pending_bytes: int = _DEFAULT_PENDING_BYTES,
         labels: Any = None,
     ) -> None:
-        _check_arguments(path, store, redact, on_error, lock_timeout, max_pending_bytes)
+        _check_arguments(path, store, redact, on_error, lock_timeout, max_pending_bytes, spool)
         self._file: JsonlFile | None = None
         if path is not None:
-            if spool is not None:
-                check_path_argument("spool", spool)
             backend = JsonlBackend(path, fsync=fsync, lock_timeout=lock_timeout)
             backend.file.check_destination()
             self.backend: RecordBackend = backend
             self._file = backend.file
         else:
             self.backend = SharedStoreBackend(store, namespace)  # type: ignore[arg-type]
-        self.spool = JsonlFile(spool, fsync=fsync, lock_timeout=lock_timeout) if spool else None
+        self.spool = JsonlFile(spool, fsync=fsync, lock_timeout=lock_timeout) if spool is not None else None
         if self.spool is not None:
             self.spool.check_destination()
         self.labels = _label_store(labels)
@@ -235,7 +235,10 @@ class TrainingCollector(BaseCallbackHandler):
 
     def records(self, intent_filter: str | None = None, *, skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
         """Every stored record (checked and normalised), oldest first; invalid lines are
-        skipped with a warning naming ``file:line`` (and listed in ``skipped``)."""
+        skipped with a warning naming ``file:line`` (and listed in ``skipped``).
+
+        ``intent_filter``: only the records of this intent (``None``: all of them)."""
+        _check_intent_filter(intent_filter)
         self.flush()
         return iter_records(self.backend, intent_filter=intent_filter, skipped=skipped, missing_ok=True)
 
@@ -288,7 +291,7 @@ class TrainingCollector(BaseCallbackHandler):
             else:
                 self.backend.append(record)
             return True
-        except (OSError, RecordError) as exc:
+        except Exception as exc:  # OSError, RecordError, StoreWriteError, a failing store's own errors
             spooled = self._failed(record, exc)
             if self.on_error == "raise" or (must_raise and not spooled):
                 raise
@@ -303,14 +306,14 @@ class TrainingCollector(BaseCallbackHandler):
         try:
             await self._file.aappend_bytes(line)
             return True
-        except OSError as exc:
+        except Exception as exc:
             spooled = await loop.run_in_executor(None, self._failed, record, exc)
             if self.on_error == "raise" or (must_raise and not spooled):
                 raise
             return False
 
     def _failed(self, record: dict[str, Any] | None, exc: BaseException) -> bool:
-        message = f"{type(exc).__name__}: {exc}"
+        message = f"{type(exc).__name__}: {exc!s:.2000}"
         with self._lock:
             self.write_error_count += 1
             self.write_errors.append(message)
@@ -321,7 +324,7 @@ class TrainingCollector(BaseCallbackHandler):
                 spooled = True
                 with self._lock:
                     self.spooled += 1
-            except OSError as spool_exc:
+            except Exception as spool_exc:
                 message += f" (and the spool {self.spool.path} failed too: {spool_exc})"
         where = f"; kept in the spool {self.spool.path}" if spooled and self.spool is not None else ""
         warnings.warn(
@@ -365,9 +368,15 @@ class TrainingCollector(BaseCallbackHandler):
     def handle_outcome(self, outcome: OutcomeEvent) -> dict[str, Any] | None:
         """Turn a finished session into a record when a retry healed the output.
 
-        The prompts kept for the session are dropped whatever the outcome.
+        The prompts kept for the session are dropped whatever the outcome. An outcome that
+        is not an :class:`~langchain_semantix.events.OutcomeEvent` (a missing or mistyped
+        key) is a :class:`RecordError` naming the key, handled as a pair that cannot be
+        written: counted, warned about, raised with ``on_error="raise"``.
         """
-        seen = self._finish_session(outcome["session_id"])
+        session = self._session_of(outcome)
+        if session is None:
+            return None
+        seen = self._finish_session(session)
         if seen is None:
             return None  # seen through both the callback and an explicit collector=
         if self.labels is not None and outcome.get("review"):
@@ -382,14 +391,39 @@ class TrainingCollector(BaseCallbackHandler):
         """:meth:`handle_outcome` without blocking the event loop: the pair joins the next
         batch of the file's writer thread (stores and review labels are written in a
         worker thread)."""
+        session = self._session_of(outcome)
+        if session is None:
+            return None
         if self._file is None or (self.labels is not None and outcome.get("review")):
             return await asyncio.get_running_loop().run_in_executor(None, self.handle_outcome, outcome)
-        seen = self._finish_session(outcome["session_id"])
+        seen = self._finish_session(session)
         prepared = None if seen is None else self._record_of(outcome, seen)
         if prepared is None:
             return None
         record, line = prepared
         return record if await self._awrite(record, line) else None
+
+    def _session_of(self, outcome: object) -> str | None:
+        """The session id of an outcome, or ``None`` when the outcome is malformed (then
+        counted as a write error, warned about, or raised with ``on_error="raise"``)."""
+        if isinstance(outcome, Mapping):
+            session, passed = outcome.get("session_id"), outcome.get("passed")
+            if isinstance(session, str) and session and isinstance(passed, bool):
+                return session
+            if not isinstance(session, str) or not session:
+                problem = f"its session_id must be a non-empty str, got {type(session).__name__} {session!r:.60}"
+            else:
+                problem = f"its passed must be a bool, got {type(passed).__name__} {passed!r:.60}"
+        else:
+            problem = f"it must be a dict, got {type(outcome).__name__} {outcome!r:.60}"
+        self._outcome_failed(RecordError(f"not a session outcome: {problem}; {_OUTCOME_FIX}"))
+        return None
+
+    def _outcome_failed(self, exc: RecordError) -> None:
+        """An outcome that makes no record: counted and warned about (raised with ``on_error="raise"``)."""
+        self._failed(None, exc)
+        if self.on_error == "raise":
+            raise exc
 
     def _finish_session(self, session: str) -> dict[int, dict[str, Any]] | None:
         """Mark a session finished and drop its prompts (returned); ``None`` when it was
@@ -411,19 +445,21 @@ class TrainingCollector(BaseCallbackHandler):
         accepted = outcome.get("accepted_attempt")
         if accepted is None:
             return None  # e.g. a reviewer approved a failing draft: a label, not a correction pair
-        position = next((i for i, a in enumerate(outcome["attempts"]) if a["attempt"] == accepted), None)
+        try:
+            position = _accepted_position(outcome, accepted)
+        except RecordError as exc:  # which attempt was accepted is unknown: not counted as healed
+            self._outcome_failed(exc)
+            return None
         if position == 0:
             self.outcomes["first_try_pass"] += 1
             return None
         self.outcomes["healed"] += 1
         try:
             if position is None:
-                raise RecordError(f"the outcome's accepted_attempt {accepted!r} names none of its attempts; report this as a bug")
+                raise RecordError(f"the outcome's accepted_attempt {accepted!r:.60} names none of its attempts; report this as a bug")
             return make_record_line(redact=self.redact, **_record_fields(outcome, position, seen))
         except RecordError as exc:
-            self._failed(None, exc)
-            if self.on_error == "raise":
-                raise
+            self._outcome_failed(exc)
             return None
 
     # -- pending prompts ---------------------------------------------------------------
@@ -548,10 +584,12 @@ class TrainingCollector(BaseCallbackHandler):
         return f"TrainingCollector({self.backend.describe()!r})"
 
 
-def _check_arguments(path: Any, store: Any, redact: Any, on_error: Any, lock_timeout: Any, max_pending_bytes: Any) -> None:
+def _check_arguments(path: Any, store: Any, redact: Any, on_error: Any, lock_timeout: Any, max_pending_bytes: Any, spool: Any) -> None:
     """Refuse, naming the argument and the fix, constructor arguments that could only fail later."""
     if (path is None) == (store is None):
         raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
+    if store is not None and not isinstance(store, BaseStore):
+        raise TypeError(_not_a_store(store))
     if is_store_spec(path):
         raise ValueError(
             "path is a PostgreSQL connection string, not a file; write to the database through a store: "
@@ -560,14 +598,49 @@ def _check_arguments(path: Any, store: Any, redact: Any, on_error: Any, lock_tim
         )
     if path is not None:
         check_path_argument("path", path)
+    if spool is not None:
+        if is_store_spec(spool):
+            raise ValueError("spool is a PostgreSQL connection string; the spool is a local JSONL file, e.g. spool='data/spool.jsonl'")
+        check_path_argument("spool", spool)
     if redact is not None and not callable(redact):
         raise TypeError(f"redact must be a function str -> str (or None), got {type(redact).__name__} {redact!r:.60}")
     if on_error not in ("warn", "raise"):
-        raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r}")
+        raise ValueError(f"on_error must be 'warn' or 'raise', got {on_error!r:.60}")
     if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not 0 < lock_timeout < float("inf"):
-        raise ValueError(f"lock_timeout must be a positive number of seconds, got {lock_timeout!r}")
+        raise ValueError(f"lock_timeout must be a positive number of seconds, got {lock_timeout!r:.60}")
     if isinstance(max_pending_bytes, bool) or not isinstance(max_pending_bytes, int) or max_pending_bytes <= 0:
-        raise ValueError(f"max_pending_bytes must be a positive int (bytes), got {max_pending_bytes!r}")
+        raise ValueError(f"max_pending_bytes must be a positive int (bytes), got {max_pending_bytes!r:.60}")
+
+
+def _check_intent_filter(intent_filter: object) -> None:
+    if intent_filter is None:
+        return
+    if not isinstance(intent_filter, str):
+        raise TypeError(
+            f"intent_filter must be an intent name (str) or None, got {type(intent_filter).__name__} {intent_filter!r:.60}; "
+            "e.g. records('PoliteDecline'), or records() for every record"
+        )
+    if not intent_filter.strip():
+        raise ValueError(
+            f"intent_filter must be a non-empty intent name, got {intent_filter!r:.60}; "
+            "e.g. records('PoliteDecline'), or records() (intent_filter=None) for every record"
+        )
+
+
+def _not_a_store(store: object) -> str:
+    """What is wrong with a ``store`` that is not a ``BaseStore``, and the fix."""
+    if is_store_spec(store):  # not echoed: a connection string may hold a password
+        return (
+            "store must be a LangGraph BaseStore, got a PostgreSQL connection string; open a store from it: "
+            "from langchain_semantix.training.postgres import open_store; "
+            'with open_store("postgresql://...") as store: collector = TrainingCollector.from_store(store)'
+        )
+    if isinstance(store, (str, os.PathLike)):
+        return f"store must be a LangGraph BaseStore, got the path {store!r:.60}; for a JSONL file pass it as path: TrainingCollector(path)"
+    return (
+        f"store must be a LangGraph BaseStore (InMemoryStore, SqliteStore, PostgresStore), got {type(store).__name__} {store!r:.60}; "
+        "for a JSONL file pass path= instead, for PostgreSQL use training.postgres.open_store"
+    )
 
 
 def _label_store(labels: Any) -> Any:
@@ -586,10 +659,48 @@ def _logprobs(generation: Any) -> Any:
     return found
 
 
+_OUTCOME_FIX = "send what CorrectionSession.outcome() builds (see langchain_semantix.events.OutcomeEvent)"
+
+
+def _accepted_position(outcome: OutcomeEvent, accepted: object) -> int | None:
+    """The index in ``outcome["attempts"]`` of the attempt numbered ``accepted`` (``None``
+    when none is); raises :class:`RecordError` naming what is malformed on the way."""
+    attempts = outcome.get("attempts")
+    if not isinstance(attempts, (list, tuple)):
+        raise RecordError(
+            f"the outcome's attempts must be a list of attempt summaries, got {type(attempts).__name__} {attempts!r:.60}; {_OUTCOME_FIX}"
+        )
+    for position, attempt in enumerate(attempts):
+        if not isinstance(attempt, Mapping) or "attempt" not in attempt:
+            raise RecordError(
+                f"the outcome's attempts[{position}] must be an attempt summary with its 'attempt' number, got {attempt!r:.60}; {_OUTCOME_FIX}"
+            )
+        if attempt["attempt"] == accepted:
+            return position
+    return None
+
+
+def _check_healed_outcome(outcome: OutcomeEvent, accepted_at: int) -> None:
+    """Refuse, naming the key, an outcome whose attempts up to the accepted one lack their
+    output or whose intents are not named."""
+    for position, attempt in enumerate(outcome["attempts"][: accepted_at + 1]):
+        if "output" not in attempt:
+            raise RecordError(f"the outcome's attempts[{position}] has no 'output' (the text judged), got {attempt!r:.60}; {_OUTCOME_FIX}")
+    intents = outcome.get("intents")
+    if not isinstance(intents, (list, tuple)) or not intents:
+        raise RecordError(f"the outcome's intents must be a non-empty list, got {type(intents).__name__} {intents!r:.60}; {_OUTCOME_FIX}")
+    for position, intent in enumerate(intents):
+        if not isinstance(intent, Mapping) or not isinstance(intent.get("name"), str) or not isinstance(intent.get("description"), str):
+            raise RecordError(
+                f"the outcome's intents[{position}] must hold a 'name' and a 'description' (str), got {intent!r:.60}; {_OUTCOME_FIX}"
+            )
+
+
 def _record_fields(outcome: OutcomeEvent, accepted_at: int, seen: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """The record of a healed session: the accepted attempt (``attempts[accepted_at]``),
     every attempt before it (rejected), and the prompt, model, tags and metadata the
     chat-model callback saw."""
+    _check_healed_outcome(outcome, accepted_at)
     attempts = outcome["attempts"]
     accepted, rejected = attempts[accepted_at], attempts[:accepted_at]
     call = seen.get(accepted["attempt"]) or {}
@@ -605,11 +716,11 @@ def _record_fields(outcome: OutcomeEvent, accepted_at: int, seen: dict[int, dict
         "intent": " & ".join(i["name"] for i in intents),
         "intent_description": "\n".join(i["description"] for i in intents),
         "rejected_output": rejected[-1]["output"],
-        "rejected_score": rejected[-1]["score"],
-        "rejected_reason": rejected[-1]["reason"],
+        "rejected_score": rejected[-1].get("score"),
+        "rejected_reason": rejected[-1].get("reason"),
         "accepted_output": accepted["output"],
-        "accepted_score": accepted["score"],
-        "feedback": rejected[-1]["feedback"],
+        "accepted_score": accepted.get("score"),
+        "feedback": rejected[-1].get("feedback"),
         "attempts": accepted["attempt"],
         "run_id": call.get("run_id"),
         "prompt_messages": call.get("messages") or outcome.get("sent_messages"),

@@ -20,6 +20,7 @@ from langchain_core.outputs import LLMResult
 from typing_extensions import TypedDict
 
 from langchain_semantix._messages import messages_to_dicts
+from langchain_semantix.training.backends import is_store_spec
 from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
 from langchain_semantix.training.records import RecordError, Redactor, redact_texts
 
@@ -92,12 +93,14 @@ class TrainingDataLogger(BaseCallbackHandler):
     ) -> None:
         if not isinstance(path, (str, os.PathLike)) or not str(path):
             raise TypeError(f"path must be a JSONL file path (str or Path), got {path!r:.80}")
+        if is_store_spec(path):  # not echoed: a connection string may hold a password
+            raise ValueError("path is a PostgreSQL connection string; TrainingDataLogger writes a JSONL file, e.g. 'data/calls.jsonl'")
         if run_metadata is not None and not isinstance(run_metadata, dict):
             raise TypeError(f"run_metadata must be a dict of JSON values, got {type(run_metadata).__name__}")
         if redact is not None and not callable(redact):
             raise TypeError(f"redact must be a function str -> str, got {redact!r:.80}")
         if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not 0 < lock_timeout < math.inf:
-            raise ValueError(f"lock_timeout must be a number of seconds above 0, got {lock_timeout!r}")
+            raise ValueError(f"lock_timeout must be a number of seconds above 0, got {lock_timeout!r:.60}")
         self.file = JsonlFile(path, fsync=fsync, lock_timeout=lock_timeout)
         self.file.check_destination()
         self._background = BackgroundWriter("semantix-logger")

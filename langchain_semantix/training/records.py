@@ -190,7 +190,10 @@ def _plain_score(value: Any) -> Any:
     if type(value) is float:
         return value if math.isfinite(value) else _NOT_PLAIN
     if type(value) is int:
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # beyond any float: the model names the field
+            return _NOT_PLAIN
     return _NOT_PLAIN
 
 
@@ -252,8 +255,23 @@ def _plain_record(
 
 def _tag_list(tags: Any) -> list[Any]:
     if isinstance(tags, (str, bytes)):
-        raise RecordError(f"tags must be a list of strings, got the string {tags!r}; for one tag pass tags=[{tags!r}]")
-    return list(tags or [])
+        one = repr(tags) if len(tags) <= 40 else "text"
+        raise RecordError(f"tags must be a list of strings, got the string {tags!r:.60}; for one tag pass tags=[{one}]")
+    try:
+        return list(tags or [])
+    except TypeError:
+        raise RecordError(f"tags must be a list of strings (or None), got {type(tags).__name__} {tags!r:.60}") from None
+
+
+def _metadata(metadata: Any) -> Mapping[str, Any]:
+    if metadata is None:
+        return _NOTHING
+    if not isinstance(metadata, Mapping):
+        raise RecordError(
+            f"metadata must be a dict of JSON values (str keys), got {type(metadata).__name__} {metadata!r:.60}; "
+            "e.g. metadata={'note': 'text'}"
+        )
+    return metadata
 
 
 def make_record(
@@ -302,7 +320,9 @@ def make_record(
     fields = set(CorrectionRecord.model_fields)
     known = {k: extra.pop(k) for k in list(extra) if k in fields}
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
-        raise RecordError(f"attempts must be a positive int, got {attempts!r}")
+        raise RecordError(
+            f"attempts must be a positive int (the number of the accepted attempt), got {type(attempts).__name__} {attempts!r:.60}"
+        )
     data: dict[str, Any] = {
         **known,
         "schema_version": SCHEMA_VERSION,
@@ -318,7 +338,7 @@ def make_record(
         "attempts": attempts,
         "timestamp": known.get("timestamp") or datetime.now(timezone.utc).isoformat(),
         "tags": _tag_list(known.get("tags")),
-        "metadata": {**(known.get("metadata") or {}), **extra},
+        "metadata": {**_metadata(known.get("metadata")), **extra},
     }
     if not data.get("rejected_attempts"):
         data["rejected_attempts"] = [

@@ -22,6 +22,20 @@ def test_constructor_arguments_are_checked(tmp_path, kwargs, error, message):
         TrainingDataLogger(tmp_path / "l.jsonl", **kwargs)
 
 
+def test_a_connection_string_is_refused_and_nothing_created(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="PostgreSQL connection string; TrainingDataLogger writes a JSONL file") as caught:
+        TrainingDataLogger("postgresql://app:hunter2@db/agents")
+    assert "hunter2" not in str(caught.value)
+    assert not list(tmp_path.iterdir())  # no "postgresql:" folder
+
+
+def test_a_huge_lock_timeout_is_not_copied_into_the_message(tmp_path):
+    with pytest.raises(ValueError, match="lock_timeout") as caught:
+        TrainingDataLogger(tmp_path / "l.jsonl", lock_timeout="9" * 1_000_000)
+    assert len(str(caught.value)) < 200
+
+
 def test_a_missing_path_is_named():
     with pytest.raises(TypeError, match="path must be a JSONL file path"):
         TrainingDataLogger(None)

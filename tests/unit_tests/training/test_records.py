@@ -299,3 +299,33 @@ def test_lines_read_fast_as_the_standard_parser_and_the_model_read_them(tmp_path
         accepted.extend([record["accepted_score"]] if record["accepted_score"] is not None else [])
         rejected.extend(a["score"] for a in record["rejected_attempts"] if a["score"] is not None)
     assert scores == reference
+
+
+@pytest.mark.parametrize(
+    "changes,match",
+    [
+        ({"rejected_score": 10**400}, "rejected_score"),  # the plain path: beyond any float
+        ({"accepted_score": -(10**400)}, "accepted_score"),
+        ({"rejected_score": 10**400, "tags": ["t"]}, "rejected_score"),  # the model path
+        ({"metadata": "note"}, "metadata must be a dict of JSON values"),
+        ({"metadata": 0}, "metadata must be a dict of JSON values"),
+        ({"metadata": ["a"]}, "metadata must be a dict of JSON values"),
+        ({"tags": 5}, "tags must be a list of strings"),
+        ({"tags": 5, "redact": str.upper}, "tags must be a list of strings"),
+    ],
+)
+def test_mistyped_fields_are_record_errors_naming_the_field(changes, match):
+    with pytest.raises(RecordError, match=match):
+        make_record(**{**PAIR, **changes})
+    with pytest.raises(RecordError, match=match):
+        records.make_record_line(**{**PAIR, **changes})
+
+
+def test_messages_about_huge_values_stay_short():
+    big = "a" * 5_000_000
+    for changes in ({"tags": big}, {"attempts": big}, {"metadata": big}, {"tags": object(), "id": big}):
+        with pytest.raises(RecordError) as caught:
+            make_record(**{**PAIR, **changes})
+        assert len(str(caught.value)) < 300
+    with pytest.raises(RecordError, match=r"tags=\[text\]"):  # a long string is not repeated as the fix
+        make_record(**PAIR, tags="x" * 41)

@@ -10,6 +10,7 @@ from langgraph.store.memory import InMemoryStore
 
 from langchain_semantix import TrainingCollector
 from langchain_semantix.training.backends import open_source
+from langchain_semantix.training.collector import CollectorWriteWarning
 from langchain_semantix.training.copy import copy_records
 from langchain_semantix.training.postgres import ConnectionStringSource, is_connection_string, redact, split_spec
 from langchain_semantix.training.shared_store import SharedStoreBackend, StoreWriteError
@@ -60,8 +61,9 @@ def test_transient_errors_are_retried_then_reported():
     down = FlakyStore(failures=10**6)
     collector = TrainingCollector.from_store(down)
     collector.backend.retry_for = 0.2  # type: ignore[attr-defined]
-    with pytest.raises(StoreWriteError, match="after retrying.*Fix: check that the database is up"):
+    with pytest.warns(CollectorWriteWarning, match="StoreWriteError"), pytest.raises(StoreWriteError, match="after retrying.*Fix: check"):
         _pair(collector, 2)
+    assert collector.write_error_count == 1  # counted, as any failed write is (the store cannot be read for diagnostics())
 
 
 async def test_writes_inside_an_event_loop_run_off_the_loop():
