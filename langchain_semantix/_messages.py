@@ -25,6 +25,8 @@ def to_messages(value: Any) -> list[BaseMessage]:
         value = value["messages"]
     if isinstance(value, str):
         return convert_to_messages([("human", value)])
+    if isinstance(value, (bytes, bytearray)):  # a Sequence too, of ints
+        raise TypeError(f"the prompt is {type(value).__name__}, not str: decode it first, e.g. prompt.decode('utf-8')")
     if isinstance(value, Sequence):
         return convert_to_messages(value)
     raise TypeError(

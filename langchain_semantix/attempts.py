@@ -79,7 +79,14 @@ async def acall_in_config(config: RunnableConfig, func: Callable[..., Awaitable[
 
 def check_max_attempts(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
+        raise ValueError(f"max_attempts must be an integer >= 1, got {value!r:.60}")
+    return value
+
+
+def check_flag(value: object, *, what: str) -> bool:
+    """``value`` if it is a bool; else a ``TypeError`` (a string like ``"no"`` would read as true)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, got {value!r:.60}")
     return value
 
 

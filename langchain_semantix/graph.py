@@ -21,7 +21,7 @@ from langgraph.types import Checkpointer, Command, RetryPolicy, interrupt
 from typing_extensions import NotRequired, TypedDict
 
 from langchain_semantix._messages import messages_to_dicts
-from langchain_semantix.attempts import Attempt, AttemptPolicy, CorrectionSession
+from langchain_semantix.attempts import Attempt, AttemptPolicy, CorrectionSession, check_flag
 from langchain_semantix.errors import require_text
 from langchain_semantix.events import AttemptSummary, IntentInfo, Review, ReviewDecisionType
 from langchain_semantix.feedback import FeedbackRenderer, feedback_message, is_feedback_message
@@ -380,6 +380,9 @@ def create_retry_subgraph(
         raise ValueError(f"on_exhausted must be raise, best, interrupt or fallback, got {on_exhausted!r}")
     if not isinstance(model, Runnable):
         raise TypeError(f"model must be a chat model or Runnable, got {type(model).__name__}")
+    if not isinstance(fallback_message, str) or not fallback_message.strip():
+        raise TypeError(f"fallback_message must be the text to answer with when attempts run out, got {fallback_message!r:.60}")
+    keep_history = check_flag(keep_history, what="keep_history")
     nodes = _Nodes(model, policy, on_exhausted=on_exhausted, fallback_message=fallback_message, keep_history=keep_history)
 
     builder = StateGraph(_RunState, input_schema=MessagesState, output_schema=RetryState)

@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 from typing_extensions import NotRequired, TypedDict
 
-from langchain_semantix.attempts import Attempt, AttemptPolicy, CorrectionSession, acall_in_config, call_in_config
+from langchain_semantix.attempts import Attempt, AttemptPolicy, CorrectionSession, acall_in_config, call_in_config, check_flag
 from langchain_semantix.errors import require_text
 from langchain_semantix.events import AttemptSummary
 from langchain_semantix.feedback import FeedbackRenderer
@@ -180,7 +180,7 @@ class IntentMiddleware(AgentMiddleware[IntentAgentState, Any]):
         )
         self.intents = self.policy.intents
         self.on_exhausted = on_exhausted
-        self.keep_history = keep_history
+        self.keep_history = check_flag(keep_history, what="keep_history")
         self.tools = []
 
     @property

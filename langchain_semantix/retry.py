@@ -12,12 +12,21 @@ from langchain_core.runnables.config import merge_configs, patch_config
 from pydantic import ConfigDict, PrivateAttr, field_validator
 
 from langchain_semantix._messages import to_messages
-from langchain_semantix.attempts import AttemptPolicy, CorrectionSession, arun_attempts, check_max_attempts, check_sink, run_attempts
+from langchain_semantix.attempts import (
+    AttemptPolicy,
+    CorrectionSession,
+    arun_attempts,
+    check_flag,
+    check_max_attempts,
+    check_sink,
+    run_attempts,
+)
 from langchain_semantix.errors import require_text
 from langchain_semantix.events import CorrectionSink
 from langchain_semantix.feedback import FeedbackRenderer
 from langchain_semantix.intents import Intent, as_intent_list
 from langchain_semantix.judges.base import Judge
+from langchain_semantix.scoring import check_judge, check_thresholds
 
 __all__ = ["IntentRetry", "with_intent_retry"]
 
@@ -53,10 +62,25 @@ class IntentRetry(RunnableSerializable[Any, str]):
     def _check_intents(cls, value: Any) -> list[type[Intent]]:
         return as_intent_list(value)
 
-    @field_validator("max_attempts")
+    @field_validator("max_attempts", mode="before")
     @classmethod
-    def _check_attempts(cls, value: int) -> int:
+    def _check_attempts(cls, value: Any) -> int:
         return check_max_attempts(value)
+
+    @field_validator("judge", mode="before")
+    @classmethod
+    def _check_judge(cls, value: Any) -> Judge | None:
+        return check_judge(value)
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _check_thresholds(cls, value: Any) -> dict[str, float] | None:
+        return check_thresholds(value)
+
+    @field_validator("keep_history", mode="before")
+    @classmethod
+    def _check_keep_history(cls, value: Any) -> bool:
+        return check_flag(value, what="keep_history")
 
     @field_validator("collector")
     @classmethod

@@ -94,6 +94,10 @@ def test_bad_configuration_and_models(judge):
         create_retry_subgraph(ScriptedChatModel(draft="x"), Polite, judge=judge, max_attempts=0)
     with pytest.raises(TypeError, match="Intent subclass"):
         create_retry_subgraph(ScriptedChatModel(draft="x"), object, judge=judge)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="fallback_message must be the text"):  # not after every attempt ran
+        create_retry_subgraph(ScriptedChatModel(draft="x"), Polite, judge=judge, on_exhausted="fallback", fallback_message=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="keep_history must be True or False"):
+        create_retry_subgraph(ScriptedChatModel(draft="x"), Polite, judge=judge, keep_history="no")  # type: ignore[arg-type]
 
     class Broken(ScriptedChatModel):
         def _generate(self, *a, **k):

@@ -122,6 +122,8 @@ def test_bad_options(judge):
         IntentMiddleware(Polite, judge=judge, on_exhausted="maybe")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_attempts"):
         IntentMiddleware(Polite, judge=judge, max_attempts=0)
+    with pytest.raises(TypeError, match="keep_history must be True or False"):
+        IntentMiddleware(Polite, judge=judge, keep_history="no")  # type: ignore[arg-type]
 
 
 def _tool_then(*answers: str) -> ToolCallingModel:

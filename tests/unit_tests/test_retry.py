@@ -75,3 +75,23 @@ def test_a_collector_that_is_not_a_correction_sink_is_refused(tmp_path, judge, h
     with pytest.raises(TypeError, match="handle_outcome"):
         IntentRetry(bound=healing_model, intents=[Polite], judge=judge, collector=collector)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"max_attempts": "3"}, ValueError, "max_attempts must be an integer"),
+        ({"max_attempts": 3.0}, ValueError, "max_attempts must be an integer"),
+        ({"judge": "nli"}, TypeError, r"load_judge\('nli'\)"),
+        ({"thresholds": {"Polite": 2}}, ValueError, r"thresholds\['Polite'\] must be between 0 and 1"),
+        ({"keep_history": "no"}, TypeError, "keep_history must be True or False"),
+    ],
+)
+def test_retry_options_are_checked_when_built_as_the_other_drivers_do(judge, healing_model, options, error, match):
+    with pytest.raises(error, match=match):
+        with_intent_retry(healing_model, Polite, **{"judge": judge, **options})
+
+
+def test_a_bytes_prompt_is_refused_with_the_fix(judge, healing_model):
+    with pytest.raises(TypeError, match=r"prompt is bytes, not str: decode it first"):
+        with_intent_retry(healing_model, Polite, judge=judge).invoke(b"Decline the invitation")
