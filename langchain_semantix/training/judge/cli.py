@@ -28,6 +28,10 @@ def _eval(args: argparse.Namespace) -> int:
 
         check_not_source(args.json, *args.labels, label="--json ")
         check_replaceable(Path(args.json), label="--json ", example="report.json")
+        if not Path(args.json).parent.is_dir():
+            raise FileNotFoundError(
+                f"--json {args.json}: the folder {Path(args.json).parent} does not exist; create it first, or choose another path"
+            )
     report = evaluate_judge(load_judge(args.judge), _read_all(args.labels), calibration_fraction=args.calibration_fraction, seed=args.seed)
     print(report.to_markdown())
     if args.json:
