@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import io
 import json
 import math
 import os
@@ -123,6 +124,7 @@ def bounded_float(
 
 
 _fraction = bounded_float(0.0, 1.0, low_open=True, example="0.1")
+_precision = bounded_float(0.0, 1.0, low_open=True, high_open=False, example="0.9")  # as calibration_report: (0, 1]
 _positive_float = bounded_float(0.0, low_open=True, example="1")
 _non_negative_float = bounded_float(0.0, example="0.1")
 
@@ -283,15 +285,51 @@ def add_calibrate_parser(subparsers: Subparsers) -> None:
     p.add_argument("--method", choices=["midpoint", "youden", "fbeta", "precision"], default="midpoint", help="how the threshold is chosen")
     p.add_argument("--min-samples", type=_positive_int, metavar="N", help="fewest accepted and rejected scores per intent")
     p.add_argument("--beta", type=_positive_float, metavar="B", help="beta of --method fbeta (default: 1)")
-    p.add_argument("--target-precision", type=_fraction, metavar="P", help="precision --method precision aims for (default: 0.9)")
+    p.add_argument("--target-precision", type=_precision, metavar="P", help="precision --method precision aims for (default: 0.9)")
     p.add_argument("--labelled", metavar="FILE", help="JSONL of {intent, score, label} labelled independently of the judge")
     p.add_argument("--output", "-o", metavar="FILE", help="write a thresholds JSON file")
-    p.add_argument("--plot", metavar="PNG", help="write a PNG of score histograms per intent (needs the calibrate extra)")
+    p.add_argument(
+        "--plot", metavar="PNG", help="write a PNG of score histograms per intent (needs the calibrate extra; .png is added to a bare name)"
+    )
+
+
+def _calibrate_destinations(args: argparse.Namespace) -> tuple[Path | None, Path | None, str]:
+    """``--output`` and ``--plot`` (the file really written, and its format), checked before
+    anything is read or written: neither may be an input, a folder, a device or the other."""
+    from langchain_semantix.training.atomic import check_not_source, check_replaceable, same_file
+    from langchain_semantix.training.calibrate import _check_thresholds_destination
+
+    inputs = [p for p in (args.source, args.labelled) if p and not str(p).startswith(_CONNECTION_PREFIXES)]
+    output = plot = None
+    plot_format = ""
+    if args.output:
+        check_not_source(args.output, *inputs, label="--output ")
+        output = _check_thresholds_destination(args.output)
+    if args.plot:
+        extension = os.path.splitext(args.plot)[1][1:]
+        plot = Path(args.plot) if extension else Path(args.plot.rstrip(".") + ".png")  # as matplotlib names a bare one
+        check_not_source(plot, *inputs, label="--plot ")
+        if Path(args.plot).is_dir():
+            raise IsADirectoryError(f"--plot {args.plot} is a directory; give a file name such as {Path(args.plot) / 'calibration.png'}")
+        check_replaceable(plot, label="--plot ", example="calibration.png")
+        if output is not None and same_file(plot, output):
+            raise ValueError(f"--plot {plot} is the --output file too; give each its own file")
+        plot_format = extension.lower() or "png"
+        formats = _image_formats()
+        if plot_format not in formats:
+            raise ValueError(
+                f"--plot {plot}: .{plot_format} is not an image format matplotlib writes; "
+                f"end the name with one of .{', .'.join(sorted(formats))} (e.g. .png)"
+            )
+    return output, plot, plot_format
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from langchain_semantix.training.calibrate import calibration_report, save_thresholds
+    from langchain_semantix.training.atomic import commit, discard
+    from langchain_semantix.training.calibrate import _create_folder, _thresholds_text, calibration_report
+    from langchain_semantix.training.jsonl import AtomicWriter
 
+    output, plot, plot_format = _calibrate_destinations(args)
     report = calibration_report(
         None if args.labelled else args.source,
         args.method,
@@ -307,15 +345,58 @@ def _calibrate(args: argparse.Namespace) -> int:
         value = "none" if entry.threshold is None else f"{entry.threshold:.4f}"
         overlap = f"overlap of {entry.n_in_overlap} scores" if entry.overlap else "separated"
         print(f"{name}: threshold {value} ({entry.n_accepted} accepted, {entry.n_rejected} rejected, {overlap}) {entry.note}")
-    if args.output:
-        print(f"saved {save_thresholds(args.output, report)}")
-    if args.plot:
-        _plot(report, args.plot)
-        print(f"saved {args.plot}")
+    # both files are made and staged before either replaces anything: a failure leaves neither
+    text = _thresholds_text(report) if output is not None else ""
+    image = _plot(report, plot_format) if plot is not None else b""
+    writers: list[AtomicWriter] = []
+    try:
+        if plot is not None:
+            writers.append(_staged(plot, lambda handle: handle.buffer.write(image)))
+        if output is not None:
+            _create_folder(output)
+            writers.append(_staged(output, lambda handle: handle.write(text)))
+    except BaseException:
+        discard(*writers)
+        raise
+    writers.reverse()  # --output first, as it is printed
+    for done, writer in enumerate(writers):
+        try:
+            commit(writer)
+        except BaseException:
+            discard(*writers[done + 1 :])
+            raise
+    for writer in writers:
+        print(f"saved {writer.path}")  # the file really written (myplot.png for --plot myplot)
     return EXIT_OK
 
 
-def _plot(report: dict[str, Any], path: str) -> None:
+def _image_formats() -> dict[str, str]:
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise ValueError("--plot needs matplotlib: pip install 'langchain-semantix[calibrate]'") from None
+    return FigureCanvasBase.get_supported_filetypes()
+
+
+def _staged(path: Path, write: Callable[[Any], object]) -> Any:
+    """An atomic writer of ``path`` whose temp file holds what ``write(handle)`` wrote; a
+    failure (full disk) removes the temp file and names ``path`` and the fix."""
+    from langchain_semantix.training.atomic import discard, open_writer, write_error
+
+    writer = open_writer(path)
+    try:
+        write(writer.handle)
+    except OSError as exc:
+        discard(writer)
+        raise write_error(exc, path) from exc
+    except BaseException:
+        discard(writer)
+        raise
+    return writer
+
+
+def _plot(report: dict[str, Any], image_format: str) -> bytes:
+    """The histograms as an image file's bytes (``image_format``: png, pdf, svg, ...)."""
     try:
         import matplotlib
     except ImportError:
@@ -335,8 +416,12 @@ def _plot(report: dict[str, Any], path: str) -> None:
         ax.set_xlabel("judge score")
         ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    image = io.BytesIO()
+    try:
+        fig.savefig(image, dpi=100, format=image_format)
+    finally:
+        plt.close(fig)
+    return image.getvalue()
 
 
 # --- demo ----------------------------------------------------------------------------
@@ -420,10 +505,13 @@ def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 
 def _in_cli_terms(message: str, parser: argparse.ArgumentParser) -> str:
-    """Library errors name Python keywords (``create_dirs=True``); say the flag instead."""
+    """Library errors name Python keywords; say the flag instead. Only the two forms the
+    library writes are rewritten, a keyword standing as a word of its own: ``pass
+    create_dirs=True`` and ``validation_fraction must be ...``. Anything else, a file path
+    above all (``/data/run_id/x.jsonl``) or a record's field, is left as it is."""
     for keyword, flag in _flag_names(parser).items():
         if "_" in keyword:
-            message = re.sub(rf"\b{keyword}(=True)?\b", flag, message)
+            message = re.sub(rf"(?<![^\s(`'\"]){keyword}(?:=True(?![^\s.,;:)`'\"])|(?= must\b))", flag, message)
     return message
 
 

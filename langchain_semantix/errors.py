@@ -118,9 +118,9 @@ def require_threshold(value: object, *, what: str = "threshold") -> float:
         0.7
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number between 0 and 1, got {value!r}; e.g. 0.5")
+        raise TypeError(f"{what} must be a number between 0 and 1, got {value!r:.60}; e.g. 0.5")  # a 50 MB string stays out
     if not 0.0 <= value <= 1.0:  # NaN fails this too
-        raise ValueError(f"{what} must be between 0 and 1, got {value!r}; e.g. 0.5")
+        raise ValueError(f"{what} must be between 0 and 1, got {value!r:.60}; e.g. 0.5")
     return float(value)
 
 

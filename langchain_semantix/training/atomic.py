@@ -17,7 +17,17 @@ from pathlib import Path
 
 from langchain_semantix.training.jsonl import AtomicWriter
 
-__all__ = ["atomic_writer", "write_text_atomic", "discard", "commit", "open_writer", "write_error", "check_replaceable"]
+__all__ = [
+    "atomic_writer",
+    "write_text_atomic",
+    "discard",
+    "commit",
+    "open_writer",
+    "write_error",
+    "check_replaceable",
+    "same_file",
+    "check_not_source",
+]
 
 _FIXES = {
     errno.ENOSPC: "free some disk space or choose a destination on another disk",
@@ -97,6 +107,25 @@ def check_replaceable(path: Path, *, label: str = "", example: str = "out.json")
         raise IsADirectoryError(f"{label}{path} is a directory; give a file name such as {path / example}")
     if path.exists() and not path.is_file():  # replacing it would put a file where a device (/dev/null) was
         raise ValueError(f"{label}{path} is not a regular file (a device, pipe or socket); give a file path")
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file: the same inode when both exist (links, ``./x``,
+    another spelling), else the same resolved path."""
+    try:
+        if os.path.exists(a) and os.path.exists(b):
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_not_source(destination: str | os.PathLike[str], *sources: str | os.PathLike[str] | None, label: str = "the destination ") -> None:
+    """Refuse a ``destination`` that is one of ``sources`` (``None`` ones are ignored): writing
+    there would replace the data being read."""
+    for source in sources:
+        if source is not None and same_file(destination, source):
+            raise ValueError(f"{label}{destination} is the source itself; choose another destination")
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from langchain_semantix.training.atomic import write_text_atomic
+from langchain_semantix.training.atomic import check_replaceable, write_error, write_text_atomic
 from langchain_semantix.training.backends import Source, iter_checked_records
-from langchain_semantix.training.jsonl import iter_jsonl_lines, skip_line
+from langchain_semantix.training.jsonl import check_path_argument, iter_jsonl_lines, skip_line
 
 __all__ = [
     "IntentCalibration",
@@ -31,6 +31,17 @@ __all__ = [
 
 METHODS = ("midpoint", "youden", "fbeta", "precision")
 THRESHOLDS_SCHEMA = 1
+#: A thresholds file holds a few lines per intent; a larger existing file is not one, and
+#: :func:`save_thresholds` never replaces it (nor reads all of it to find out).
+MAX_THRESHOLDS_FILE_BYTES = 1024 * 1024
+_FIX = "write it with save_thresholds(...) or `langchain-semantix calibrate SOURCE --output FILE`"
+_ENTRY_SHAPE = '{"threshold": 0.5, ...} (a number from 0 to 1, or null where there were too few samples)'
+
+
+def _short(name: object) -> str:
+    """An intent name (or any text) cut to 60 characters for an error message."""
+    text = str(name)
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def _require_threshold(value: object, *, what: str) -> float:
@@ -165,11 +176,24 @@ def _fit(entry: IntentCalibration, beta: float, target_precision: float) -> tupl
 
 def _check_options(min_samples: object, beta: object, target_precision: object) -> None:
     if min_samples is not None and (isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1):
-        raise ValueError(f"min_samples must be a whole number >= 1, got {min_samples!r}")
+        raise ValueError(f"min_samples must be a whole number >= 1, got {min_samples!r:.60}")
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not 0 < beta < math.inf:
-        raise ValueError(f"beta must be a finite number above 0 (1 weighs precision and recall equally), got {beta!r}")
+        raise ValueError(f"beta must be a finite number above 0 (1 weighs precision and recall equally), got {beta!r:.60}")
     if isinstance(target_precision, bool) or not isinstance(target_precision, (int, float)) or not 0 < target_precision <= 1:
-        raise ValueError(f"target_precision must be a number in (0, 1], e.g. 0.9; got {target_precision!r}")
+        raise ValueError(f"target_precision must be a number in (0, 1], e.g. 0.9; got {target_precision!r:.60}")
+
+
+def _check_score_range(intent: str, accepted: list[float], rejected: list[float]) -> None:
+    """Refuse scores outside 0-1: the threshold fitted to them could not be used (nor saved)."""
+    low = min(min(accepted, default=0.0), min(rejected, default=0.0))
+    high = max(max(accepted, default=1.0), max(rejected, default=1.0))
+    if low < 0.0 or high > 1.0:
+        outside = [s for s in accepted + rejected if not 0.0 <= s <= 1.0]
+        raise ValueError(
+            f"the scores of {_short(intent)} must be between 0 and 1 (thresholds are pass marks from 0 to 1), but {len(outside)} "
+            f"of its {len(accepted) + len(rejected)} scores are not (from {min(outside):g} to {max(outside):g}); rescale them to 0-1, "
+            "or leave out the records or labelled items of a judge that scores on another scale"
+        )
 
 
 def calibration_report(
@@ -189,13 +213,16 @@ def calibration_report(
     Below ``min_samples`` accepted or rejected scores (default 1 for midpoint, as
     semantix-ai; 5 otherwise) no threshold is proposed and ``note`` says why.
     Invalid records are skipped (warned about with ``file:line``, listed in ``skipped``).
+    Scores must lie between 0 and 1, as thresholds do: an intent with a score outside
+    (a judge on another scale) raises ``ValueError`` naming the intent and the scores.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r:.60}")
     _check_options(min_samples, beta, target_precision)
     minimum = min_samples if min_samples is not None else (1 if method == "midpoint" else 5)
     report: dict[str, IntentCalibration] = {}
     for intent, (accepted, rejected) in collect_scores(source, labelled=labelled, skipped=skipped).items():
+        _check_score_range(intent, accepted, rejected)
         entry = IntentCalibration(intent, method, None, len(accepted), len(rejected), accepted_scores=accepted, rejected_scores=rejected)
         if accepted and rejected:
             entry.min_accepted, entry.max_rejected = min(accepted), max(rejected)
@@ -222,17 +249,58 @@ def calibrate_thresholds(source: Source | None = None, method: str = "midpoint",
     return {name: entry.threshold for name, entry in calibration_report(source, method, **options).items() if entry.threshold is not None}
 
 
+def _intent_classes(intent_classes: object) -> dict[Any, type]:
+    """``{name: class}`` from a mapping or a list of classes; anything else raises ``TypeError``."""
+    example = "e.g. [PoliteDecline] or {'PoliteDecline': PoliteDecline}"
+    if isinstance(intent_classes, Mapping):
+        for name, cls in intent_classes.items():
+            if not isinstance(cls, type):
+                raise TypeError(
+                    f"intent_classes[{name!r:.60}] must be an Intent class, got {type(cls).__name__} {cls!r:.60}; map each name to its class, {example}"
+                )
+        return dict(intent_classes)
+    if isinstance(intent_classes, type):
+        raise TypeError(
+            f"intent_classes must be a list of Intent classes, got the single class {intent_classes.__name__}; pass [{intent_classes.__name__}]"
+        )
+    if isinstance(intent_classes, (str, bytes)) or not isinstance(intent_classes, Iterable):
+        raise TypeError(
+            f"intent_classes must be a list of Intent classes or a {{name: class}} dict, got {type(intent_classes).__name__} {intent_classes!r:.60}; {example}"
+        )
+    classes = list(intent_classes)
+    for cls in classes:
+        if not isinstance(cls, type):
+            raise TypeError(
+                f"intent_classes must hold Intent classes, got {type(cls).__name__} {cls!r:.60}; pass the class itself "
+                "(PoliteDecline, not 'PoliteDecline'), or a {name: class} dict"
+            )
+    return {cls.__name__: cls for cls in classes}
+
+
 def apply_calibration(thresholds: Mapping[str, float], intent_classes: Mapping[str, type] | Iterable[type]) -> int:
     """Set ``threshold`` on the Intent classes named in ``thresholds``; returns how many.
 
-    ``intent_classes`` maps names to classes (semantix-ai's form) or lists the classes.
+    ``thresholds`` is a ``{intent: threshold}`` dict (:func:`load_thresholds` reads one from
+    a file); ``intent_classes`` maps names to classes (semantix-ai's form) or lists the
+    classes. Anything else raises ``TypeError`` naming the argument, and a threshold outside
+    0-1 raises ``ValueError``; either way no class is changed.
     """
-    classes = dict(intent_classes) if isinstance(intent_classes, Mapping) else {cls.__name__: cls for cls in intent_classes}
-    checked = {name: _require_threshold(value, what=f"the threshold of {name}") for name, value in thresholds.items()}
+    if isinstance(thresholds, (str, os.PathLike)):
+        raise TypeError(
+            f"thresholds must be a {{intent: threshold}} dict, got the path {os.fspath(thresholds)!r:.60}; "
+            "call load_thresholds(path) first and pass its result"
+        )
+    if not isinstance(thresholds, Mapping):
+        raise TypeError(
+            f"thresholds must be a {{intent: threshold}} dict, got {type(thresholds).__name__} {thresholds!r:.60}; "
+            "pass load_thresholds(path) or calibrate_thresholds(...)"
+        )
+    classes = _intent_classes(intent_classes)
+    checked = {name: _require_threshold(value, what=f"the threshold of {_short(name)}") for name, value in thresholds.items()}
     applied = 0
     for name, value in checked.items():
         if name in classes:
-            classes[name].threshold = value  # type: ignore[union-attr]
+            classes[name].threshold = value  # type: ignore[attr-defined]
             applied += 1
     return applied
 
@@ -243,10 +311,65 @@ def _entry(name: str, entry: IntentCalibration | float) -> dict[str, Any]:
     elif isinstance(entry, (int, float)) and not isinstance(entry, bool):
         fields = {"intent": name, "threshold": entry}  # calibrate_thresholds' {intent: threshold}
     else:
-        raise TypeError(f"thresholds of {name}: expected an IntentCalibration (calibration_report) or a number, got {entry!r:.80}")
+        raise TypeError(f"thresholds of {_short(name)}: expected an IntentCalibration (calibration_report) or a number, got {entry!r:.80}")
     if fields["threshold"] is not None:
-        _require_threshold(fields["threshold"], what=f"the threshold of {name}")  # NaN or 1.5 never reaches the file
+        _require_threshold(fields["threshold"], what=f"the threshold of {_short(name)}")  # NaN or 1.5 never reaches the file
     return fields
+
+
+def _thresholds_text(report: Mapping[str, IntentCalibration] | Mapping[str, float], *, judge: str | None = None) -> str:
+    """The text :func:`save_thresholds` writes (checked: wrong types and thresholds outside 0-1 raise)."""
+    if not isinstance(report, Mapping):
+        raise TypeError(f"report must be calibration_report(...)'s result or a {{intent: threshold}} dict, got {type(report).__name__}")
+    if judge is not None and not isinstance(judge, str):
+        raise TypeError(
+            f"judge must be text naming the judge that scored (e.g. 'nli' or 'trained:models/judge') or None, got {type(judge).__name__} {judge!r:.60}"
+        )
+    data = {
+        "schema_version": THRESHOLDS_SCHEMA,
+        "created": datetime.now(timezone.utc).isoformat(),
+        "judge": judge,
+        "intents": {name: _entry(name, entry) for name, entry in report.items()},
+    }
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def _check_thresholds_destination(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`Path`, once it is known that saving thresholds there replaces
+    nothing but an empty file or a thresholds file: a folder, a device, a file of another
+    kind (records JSONL, a report) or one over :data:`MAX_THRESHOLDS_FILE_BYTES` is refused."""
+    check_path_argument("path", path)
+    path = Path(path)
+    check_replaceable(path, example="thresholds.json")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return path
+    except OSError as exc:
+        raise write_error(exc, path) from exc
+    if not size:
+        return path
+    if size > MAX_THRESHOLDS_FILE_BYTES:
+        why = f"it holds {size} bytes, more than a thresholds file ever does"
+    else:
+        try:
+            _threshold_values(json.loads(path.read_bytes().decode("utf-8-sig")))
+            return path
+        except (ValueError, RecursionError) as exc:
+            why = f"{str(exc):.200}"
+        except OSError as exc:
+            raise write_error(exc, path) from exc
+    raise FileExistsError(
+        f"{path} exists and is not a thresholds file ({why}); saving would replace it: choose another path, or delete the file first"
+    )
+
+
+def _create_folder(path: Path) -> None:
+    if not path.parent.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_error(exc, path) from exc
 
 
 def save_thresholds(
@@ -258,49 +381,64 @@ def save_thresholds(
     """Write a versioned thresholds file (method, sample counts, judge) atomically.
 
     ``report`` is :func:`calibration_report`'s result, or :func:`calibrate_thresholds`'
-    ``{intent: threshold}``. Thresholds must be numbers from 0 to 1.
+    ``{intent: threshold}``. Thresholds must be numbers from 0 to 1; ``judge`` is the
+    judge's spec as text, or ``None``. Missing folders are created. An existing file is
+    replaced only when it is empty or a thresholds file: anything else (a records JSONL
+    given by mistake) raises ``FileExistsError`` and is left as it was.
     """
-    if not isinstance(report, Mapping):
-        raise TypeError(f"report must be calibration_report(...)'s result or a {{intent: threshold}} dict, got {type(report).__name__}")
-    data = {
-        "schema_version": THRESHOLDS_SCHEMA,
-        "created": datetime.now(timezone.utc).isoformat(),
-        "judge": judge,
-        "intents": {name: _entry(name, entry) for name, entry in report.items()},
-    }
-    path = Path(path)
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    return write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+    text = _thresholds_text(report, judge=judge)
+    path = _check_thresholds_destination(path)
+    _create_folder(path)
+    return write_text_atomic(path, text)
+
+
+def _threshold_values(data: object) -> dict[str, Any]:
+    """``{intent: threshold or None}`` of a parsed thresholds file, its shape checked (not the
+    range of its numbers); ``ValueError`` names what is wrong and, for an entry, the intent."""
+    if isinstance(data, dict) and "schema_version" not in data and all(not isinstance(v, dict) for v in data.values()):
+        values = data  # a plain {intent: threshold}, as json.dump(calibrate_thresholds(...)) writes ({} when nothing was fitted)
+    elif isinstance(data, dict) and data.get("schema_version") == THRESHOLDS_SCHEMA and isinstance(data.get("intents"), dict):
+        values = {}
+        for name, entry in data["intents"].items():
+            if not isinstance(entry, dict) or "threshold" not in entry:
+                raise ValueError(f"the entry of intent {_short(name)} must be {_ENTRY_SHAPE}, got {entry!r:.60}")
+            values[name] = entry["threshold"]
+    else:
+        raise ValueError(f"not a langchain-semantix thresholds file (schema {THRESHOLDS_SCHEMA}) nor a plain {{intent: threshold}} object")
+    for name, value in values.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(
+                f"the threshold of {_short(name)} must be a number from 0 to 1 (or null), got {type(value).__name__} {value!r:.60}"
+            )
+    return values
 
 
 def load_thresholds(path: str | os.PathLike[str]) -> dict[str, float]:
     """``{intent: threshold}`` from a file written by :func:`save_thresholds` (or a plain JSON
-    ``{intent: threshold}``, as ``json.dump(calibrate_thresholds(...))`` writes), for
-    ``IntentParser(thresholds=...)`` and ``create_retry_subgraph(thresholds=...)``.
-    Thresholds outside 0-1 (or NaN) raise ``ValueError`` naming the intent."""
-    fix = "write it with save_thresholds(...) or `langchain-semantix calibrate SOURCE --output FILE`"
+    ``{intent: threshold}``, as ``json.dump(calibrate_thresholds(...))`` writes; ``{}`` gives
+    ``{}``), for ``IntentParser(thresholds=...)`` and ``create_retry_subgraph(thresholds=...)``.
+
+    Intents whose threshold is ``null`` (too few samples) are left out. A missing file
+    raises ``FileNotFoundError``; a file of another shape (an entry without ``threshold``,
+    a threshold that is not a number) or a threshold outside 0-1 (or NaN) raises
+    ``ValueError`` naming the intent."""
+    check_path_argument("path", path)
     if Path(path).is_dir():
-        raise IsADirectoryError(f"{path} is a directory; give the thresholds JSON file ({fix})")
+        raise IsADirectoryError(f"{path} is a directory; give the thresholds JSON file ({_FIX})")
     if Path(path).exists() and not Path(path).is_file():
         raise ValueError(f"{path} is not a regular file (a device, pipe or socket); give the thresholds JSON file")
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError as exc:
+        error = FileNotFoundError(f"the thresholds file {path} does not exist; check the path, or {_FIX}")
+        error.errno = exc.errno
+        raise error from None
     except (ValueError, RecursionError) as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); {fix}") from None
-    if isinstance(data, dict) and "schema_version" not in data and data and all(not isinstance(v, dict) for v in data.values()):
-        entries: dict[str, Any] = {name: {"threshold": value} for name, value in data.items()}  # a plain {intent: threshold}
-    elif isinstance(data, dict) and data.get("schema_version") == THRESHOLDS_SCHEMA and isinstance(data.get("intents"), dict):
-        entries = data["intents"]
-    else:
-        raise ValueError(f"{path} is not a langchain-semantix thresholds file (schema {THRESHOLDS_SCHEMA}); {fix}")
-    thresholds: dict[str, float] = {}
-    for name, entry in entries.items():
-        value = entry.get("threshold") if isinstance(entry, dict) else None
-        if value is None:
-            continue
-        try:
-            thresholds[name] = _require_threshold(value, what=f"the threshold of {name}")
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: {exc}; {fix}") from None
-    return thresholds
+        raise ValueError(f"{path} is not valid JSON ({str(exc):.200}); {_FIX}") from None
+    try:
+        values = _threshold_values(data)
+        return {
+            name: _require_threshold(value, what=f"the threshold of {_short(name)}") for name, value in values.items() if value is not None
+        }
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}; {_FIX}") from None

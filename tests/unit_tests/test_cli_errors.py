@@ -159,3 +159,98 @@ def test_bounded_float_accepts_its_range_and_names_it_otherwise(bounds, good, ba
             parse(text)
     with pytest.raises(argparse.ArgumentTypeError, match="'x' is not a number"):
         parse("x")
+
+
+def _labelled(path, scores):
+    path.write_text("".join(json.dumps({"intent": "A", "score": s, "label": y}) + "\n" for s, y in scores))
+    return path
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        lambda src, lab: ["calibrate", str(src), "--output", str(src)],
+        lambda src, lab: ["calibrate", str(src), "--output", str(src.parent / "." / src.name)],
+        lambda src, lab: ["calibrate", "--labelled", str(lab), "--output", str(lab)],
+        lambda src, lab: ["calibrate", str(src), "--plot", str(src)],
+        lambda src, lab: ["calibrate", "--labelled", str(lab), "--output", str(src.parent / "t.json"), "--plot", str(lab)],
+    ],
+)
+def test_calibrate_never_writes_over_its_input(tmp_path, source, argv, capsys):
+    labelled = _labelled(tmp_path / "l.jsonl", [(0.9, True), (0.1, False)])
+    before = {path: path.read_bytes() for path in (source, labelled)}
+    assert main(argv(source, labelled)) == EXIT_USAGE
+    assert "is the source itself; choose another destination" in capsys.readouterr().err
+    assert {path: path.read_bytes() for path in before} == before
+    assert not (tmp_path / "t.json").exists() and temp_files(tmp_path) == []
+
+
+def test_calibrate_checks_both_destinations_before_writing_either(tmp_path, source, capsys):
+    output = tmp_path / "t.json"
+    for plot, message in (
+        (tmp_path / "no" / "p.png", f"could not write {tmp_path / 'no' / 'p.png'}: No such file or directory"),
+        (tmp_path / "p.txt", ".txt is not an image format matplotlib writes; end the name with one of"),
+    ):
+        assert main(["calibrate", str(source), "--output", str(output), "--plot", str(plot)]) == EXIT_USAGE
+        assert message in capsys.readouterr().err
+        assert not output.exists() and not plot.exists() and temp_files(tmp_path) == []
+    assert main(["calibrate", str(source), "--output", str(tmp_path / "t.png"), "--plot", str(tmp_path / "t.png")]) == EXIT_USAGE
+    assert "is the --output file too; give each its own file" in capsys.readouterr().err and not (tmp_path / "t.png").exists()
+
+
+def test_calibrate_plot_prints_the_file_it_wrote_and_refuses_a_folder(tmp_path, source, capsys):
+    assert main(["calibrate", str(source), "--plot", str(tmp_path / "myplot")]) == 0
+    assert f"saved {tmp_path / 'myplot.png'}\n" in capsys.readouterr().out and (tmp_path / "myplot.png").is_file()
+    (tmp_path / "outdir").mkdir()
+    assert main(["calibrate", str(source), "--plot", str(tmp_path / "outdir")]) == EXIT_USAGE
+    assert f"--plot {tmp_path / 'outdir'} is a directory; give a file name such as" in capsys.readouterr().err
+    assert not (tmp_path / "outdir.png").exists()
+
+
+@pytest.mark.parametrize("folder", ["/proc/nope", "/sys/nope"])
+def test_calibrate_output_in_a_folder_that_cannot_be_made_names_the_path(source, folder, capsys):
+    if not cli.os.path.isdir(cli.os.path.dirname(folder)):
+        pytest.skip(f"no {cli.os.path.dirname(folder)} here")
+    assert main(["calibrate", str(source), "--output", f"{folder}/t.json"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert f"error: could not write {folder}/t.json: " in err and "[Errno" not in err
+
+
+def test_calibrate_output_never_replaces_a_file_of_another_kind(tmp_path, source, capsys):
+    other = write(tmp_path / "other.jsonl", [rec(1)])
+    before = other.read_bytes()
+    assert main(["calibrate", str(source), "--output", str(other)]) == EXIT_USAGE
+    assert "exists and is not a thresholds file" in capsys.readouterr().err and other.read_bytes() == before
+
+
+def test_calibrate_scores_outside_0_1_are_named_as_such(tmp_path, capsys):
+    labelled = _labelled(tmp_path / "l.jsonl", [(5, True), (3, False)])
+    assert main(["calibrate", "--labelled", str(labelled), "--output", str(tmp_path / "t.json")]) == EXIT_USAGE
+    assert "the scores of A must be between 0 and 1" in capsys.readouterr().err and not (tmp_path / "t.json").exists()
+
+
+def test_calibrate_target_precision_takes_what_the_library_takes(tmp_path, capsys):
+    labelled = _labelled(tmp_path / "l.jsonl", [(0.9, True)] * 5 + [(0.1, False)] * 5)
+    assert main(["calibrate", "--labelled", str(labelled), "--method", "precision", "--target-precision", "1"]) == 0
+    assert "A: threshold 0.9000" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--labelled", str(labelled), "--method", "precision", "--target-precision", "1.01"])
+    assert "is not in (0, 1], e.g. 0.9" in capsys.readouterr().err
+
+
+def test_flag_names_are_never_put_into_a_path(tmp_path, source, capsys):
+    parser = cli.build_parser()
+    for message in (
+        "could not write /proc/run_id/x.jsonl: nope",
+        "could not write run_id/create_dirs=True/x.jsonl",
+        "skipped: run_id: bad",
+    ):
+        assert cli._in_cli_terms(message, parser) == message
+    assert (
+        cli._in_cli_terms("min_samples must be >= 1; or pass create_dirs=True.", parser)
+        == "--min-samples must be >= 1; or pass --create-dirs."
+    )
+    destination = tmp_path / "run_id" / "min_samples" / "x.jsonl"
+    (tmp_path / "run_id").write_text("a file where a folder should be")
+    assert main(["export", "generic", str(source), str(destination), "--create-dirs"]) == EXIT_USAGE
+    assert f"could not write {destination}" in capsys.readouterr().err

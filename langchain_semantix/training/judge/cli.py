@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from langchain_semantix.cli import EXIT_CODES, _Formatter, _positive_int, bounded_float
@@ -22,6 +23,15 @@ def _read_all(paths: list[str]) -> list[Any]:
 def _eval(args: argparse.Namespace) -> int:
     from langchain_semantix.training.judge.evaluate import evaluate_judge
 
+    if args.json:  # checked before the judge loads or anything is written
+        from langchain_semantix.training.atomic import check_not_source, check_replaceable
+
+        check_not_source(args.json, *args.labels, label="--json ")
+        check_replaceable(Path(args.json), label="--json ", example="report.json")
+        if not Path(args.json).parent.is_dir():
+            raise FileNotFoundError(
+                f"--json {args.json}: the folder {Path(args.json).parent} does not exist; create it first, or choose another path"
+            )
     report = evaluate_judge(load_judge(args.judge), _read_all(args.labels), calibration_fraction=args.calibration_fraction, seed=args.seed)
     print(report.to_markdown())
     if args.json:

@@ -198,3 +198,26 @@ def test_a_label_store_that_fails_does_not_fail_the_check(tmp_path, monkeypatch)
         verdicts = judge.evaluate_batch([("Thanks!", "Be polite."), ("go away", "Be polite.")])
     assert [v.passed for v in verdicts] == [True, False]
     assert judge.stats.label_write_failures == 2 and judge.stats.labels_written == 0 and len(judge.collected) == 2
+
+
+def test_eval_never_writes_its_report_over_the_labels(tmp_path, capsys):
+    from langchain_semantix.cli import main
+
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps(LINE) + "\n")
+    before = labels.read_bytes()
+    assert main(["judge", "eval", str(labels), "--judge", "nli", "--json", str(labels)]) == 2
+    assert f"--json {labels} is the source itself; choose another destination" in capsys.readouterr().err
+    assert labels.read_bytes() == before
+
+
+def test_eval_checks_its_report_destination_before_judging(tmp_path, capsys):
+    from langchain_semantix.cli import main
+
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps(LINE) + "\n")
+    destination = tmp_path / "no" / "r.json"
+    assert main(["judge", "eval", str(labels), "--judge", "nli", "--json", str(destination)]) == 2
+    assert f"the folder {destination.parent} does not exist; create it first" in capsys.readouterr().err
+    assert main(["judge", "eval", str(labels), "--judge", "nli", "--json", str(tmp_path)]) == 2
+    assert "is a directory; give a file name" in capsys.readouterr().err
