@@ -183,17 +183,18 @@ def _check_options(min_samples: object, beta: object, target_precision: object) 
         raise ValueError(f"target_precision must be a number in (0, 1], e.g. 0.9; got {target_precision!r:.60}")
 
 
-def _check_score_range(intent: str, accepted: list[float], rejected: list[float]) -> None:
-    """Refuse scores outside 0-1: the threshold fitted to them could not be used (nor saved)."""
-    low = min(min(accepted, default=0.0), min(rejected, default=0.0))
-    high = max(max(accepted, default=1.0), max(rejected, default=1.0))
-    if low < 0.0 or high > 1.0:
+def _check_score_range(intent: str, accepted: list[float], rejected: list[float]) -> tuple[float, float, float, float]:
+    """``(min, max)`` of the accepted then the rejected scores (0 and 1 for none), after
+    refusing scores outside 0-1: the threshold fitted to them could not be used (nor saved)."""
+    bounds = (min(accepted, default=0.0), max(accepted, default=1.0), min(rejected, default=0.0), max(rejected, default=1.0))
+    if min(bounds) < 0.0 or max(bounds) > 1.0:
         outside = [s for s in accepted + rejected if not 0.0 <= s <= 1.0]
         raise ValueError(
             f"the scores of {_short(intent)} must be between 0 and 1 (thresholds are pass marks from 0 to 1), but {len(outside)} "
             f"of its {len(accepted) + len(rejected)} scores are not (from {min(outside):g} to {max(outside):g}); rescale them to 0-1, "
             "or leave out the records or labelled items of a judge that scores on another scale"
         )
+    return bounds
 
 
 def calibration_report(
@@ -222,10 +223,10 @@ def calibration_report(
     minimum = min_samples if min_samples is not None else (1 if method == "midpoint" else 5)
     report: dict[str, IntentCalibration] = {}
     for intent, (accepted, rejected) in collect_scores(source, labelled=labelled, skipped=skipped).items():
-        _check_score_range(intent, accepted, rejected)
+        min_accepted, _, _, max_rejected = _check_score_range(intent, accepted, rejected)
         entry = IntentCalibration(intent, method, None, len(accepted), len(rejected), accepted_scores=accepted, rejected_scores=rejected)
         if accepted and rejected:
-            entry.min_accepted, entry.max_rejected = min(accepted), max(rejected)
+            entry.min_accepted, entry.max_rejected = min_accepted, max_rejected
             entry.overlap = entry.min_accepted <= entry.max_rejected
             if entry.overlap:
                 lo, hi = entry.min_accepted, entry.max_rejected
