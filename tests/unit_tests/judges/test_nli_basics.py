@@ -32,3 +32,15 @@ def test_missing_model_path_is_actionable(tmp_path):
 def test_env_var_overrides_default_model(monkeypatch, tiny_nli_path):
     monkeypatch.setenv("SEMANTIX_NLI_MODEL", str(tiny_nli_path))
     assert NLIJudge().model_name == str(tiny_nli_path)
+
+
+def test_a_model_argument_that_is_no_model_is_named_before_anything_loads(tmp_path):
+    with pytest.raises(TypeError, match="model_name must be a Hugging Face model id or a local folder, got 5"):
+        NLIJudge(5)  # type: ignore[arg-type]
+    with pytest.raises(JudgeModelError, match="holds no config.json"):
+        NLIJudge(str(tmp_path))  # a folder, but not a saved model
+    with pytest.raises(JudgeModelError, match="no such folder"):
+        NLIJudge(str(tmp_path / "missing-model"))
+    (tmp_path / "weights.bin").write_bytes(b"")
+    with pytest.raises(JudgeModelError, match="a file, not a model folder"):
+        NLIJudge(str(tmp_path / "weights.bin"))
