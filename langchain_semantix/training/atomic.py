@@ -35,6 +35,9 @@ def write_error(exc: OSError, path: Path) -> OSError:
     """``exc`` restated for ``path``: what went wrong and how to fix it (same ``OSError`` subclass)."""
     reason = exc.strerror or str(exc)
     fix = _FIXES.get(exc.errno or 0, "check the destination and try again")
+    if exc.errno == errno.ENOENT and os.path.isdir(path.parent):
+        # the folder is there, yet no file can be created in it (/proc, /sys)
+        fix = f"the folder {path.parent} exists but its file system refuses to create files there; choose another folder"
     error = type(exc)(f"could not write {path}: {reason}; {fix}. Nothing was written there")
     error.errno = exc.errno  # kept for callers that branch on it; str() stays the one sentence above
     return error
