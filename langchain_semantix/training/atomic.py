@@ -17,7 +17,16 @@ from pathlib import Path
 
 from langchain_semantix.training.jsonl import AtomicWriter
 
-__all__ = ["atomic_writer", "write_text_atomic", "discard", "commit", "open_writer", "write_error", "check_replaceable"]
+__all__ = [
+    "atomic_writer",
+    "write_text_atomic",
+    "discard",
+    "commit",
+    "open_writer",
+    "write_error",
+    "check_replaceable",
+    "short_path_errors",
+]
 
 _FIXES = {
     errno.ENOSPC: "free some disk space or choose a destination on another disk",
@@ -31,14 +40,35 @@ _FIXES = {
 }
 
 
+#: Paths longer than this are cut in error messages (a path of megabytes is a mistake, not a name to read).
+_LONGEST_SHOWN = 300
+
+
+@contextmanager
+def short_path_errors() -> Iterator[None]:
+    """Restate an ``OSError`` for a path too long for the file system with the path cut
+    to 60 characters and the fix, instead of the whole path (which may be megabytes)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        error = type(exc)(f"the path {exc.filename!r:.60}... is too long for the file system ({exc.strerror}); choose a shorter path")
+        error.errno = exc.errno
+        raise error from None  # the original repeats the whole path
+
+
 def write_error(exc: OSError, path: Path) -> OSError:
     """``exc`` restated for ``path``: what went wrong and how to fix it (same ``OSError`` subclass)."""
     reason = exc.strerror or str(exc)
     fix = _FIXES.get(exc.errno or 0, "check the destination and try again")
+    if exc.errno == errno.ENAMETOOLONG:
+        fix = "choose a shorter path"
     if exc.errno == errno.ENOENT and os.path.isdir(path.parent):
         # the folder is there, yet no file can be created in it (/proc, /sys)
         fix = f"the folder {path.parent} exists but its file system refuses to create files there; choose another folder"
-    error = type(exc)(f"could not write {path}: {reason}; {fix}. Nothing was written there")
+    shown = str(path) if len(str(path)) <= _LONGEST_SHOWN else f"{str(path)[:_LONGEST_SHOWN]}..."
+    error = type(exc)(f"could not write {shown}: {reason}; {fix}. Nothing was written there")
     error.errno = exc.errno  # kept for callers that branch on it; str() stays the one sentence above
     return error
 
@@ -105,7 +135,8 @@ def check_replaceable(path: Path, *, label: str = "", example: str = "out.json")
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder or a device as ``path``."""
     path = Path(path)
-    check_replaceable(path)
+    with short_path_errors():
+        check_replaceable(path)
     with atomic_writer(path) as out:
         out.handle.write(text)
     return path

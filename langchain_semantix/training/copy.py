@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_semantix.training.atomic import short_path_errors
 from langchain_semantix.training.backends import JsonlBackend, RecordBackend, Source, is_store_spec, open_source
 from langchain_semantix.training.jsonl import NotARegularFileError, iter_jsonl_lines, read_jsonl, skip_line
 from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
@@ -130,10 +131,11 @@ def copy_records(source: Source, destination: Source, *, batch_size: int = 500, 
                 copy_records("corrections.jsonl", store)   # run again: copies nothing
     """
     _check_batch_size(batch_size)
-    if isinstance(source, (str, os.PathLike)) and not is_store_spec(source):
-        _check_source_file(Path(source))  # before opening it, which would name it as a destination
-    src, dst = open_source(source), open_source(destination)
-    _check_endpoints(src, dst)
+    with short_path_errors():
+        if isinstance(source, (str, os.PathLike)) and not is_store_spec(source):
+            _check_source_file(Path(source))  # before opening it, which would name it as a destination
+        src, dst = open_source(source), open_source(destination)
+        _check_endpoints(src, dst)
     result = CopyResult(source=src.describe(), destination=dst.describe())
     records = _valid_records(src, result.skipped)
     if progress:

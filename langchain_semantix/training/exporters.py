@@ -21,7 +21,7 @@ from typing import Any
 
 from langchain_semantix.errors import InvalidOutputError, SemantixError, require_text
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, write_error
+from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, short_path_errors, write_error
 from langchain_semantix.training.backends import Source, check_intent_filter, is_store_spec, iter_records
 from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files, skip_line
 
@@ -301,10 +301,11 @@ def _run_export(
     """What every exporter shares around its writer: the argument and path checks, then
     ``write(path, records)``, again skipping unstorable records if a first pass met one."""
     path = _check_arguments(destination, intent_filter, validation_fraction)
-    _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
-    path = _check_destination(path, create_dirs)
-    if validation_fraction:
-        _check_destination(_validation_path(path), create_dirs)
+    with short_path_errors():
+        _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
+        path = _check_destination(path, create_dirs)
+        if validation_fraction:
+            _check_destination(_validation_path(path), create_dirs)
     keyed = bool(validation_fraction)
     try:
         return write(path, _Records(source, path, intent_filter, dedupe, keyed, progress))

@@ -125,3 +125,9 @@ def test_a_folder_whose_file_system_refuses_new_files_is_not_called_missing(tmp_
 def test_saving_under_proc_names_the_real_cause():
     with pytest.raises(OSError, match=r"could not write /proc/x.json: .*the folder /proc exists but its file system refuses"):
         atomic.write_text_atomic("/proc/x.json", "x")
+
+
+def test_a_path_too_long_for_the_file_system_is_cut_in_the_error(tmp_path):
+    with pytest.raises(OSError, match=r"is too long for the file system \(File name too long\); choose a shorter path$") as error:
+        atomic.write_text_atomic(tmp_path / ("a" * 1_000_000), "x")
+    assert len(str(error.value)) < 300 and temp_files(tmp_path) == []

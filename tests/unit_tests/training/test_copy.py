@@ -86,3 +86,12 @@ def test_the_copy_command_says_what_the_source_is(tmp_path, capsys):
         err = capsys.readouterr().err
         assert f"{name} {what}" in err and "give the JSONL file the collector writes (or a postgresql:// connection string)" in err
     assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.parametrize("which", ["source", "destination"])
+def test_a_path_too_long_for_the_file_system_is_cut_in_the_error(tmp_path, which):
+    source = write(tmp_path / "c.jsonl", [rec(0)])
+    long = tmp_path / ("a" * 1_000_000)
+    with pytest.raises(OSError, match=r"is too long for the file system \(File name too long\); choose a shorter path$") as error:
+        copy_records(long, tmp_path / "x.jsonl") if which == "source" else copy_records(source, long)
+    assert len(str(error.value)) < 300

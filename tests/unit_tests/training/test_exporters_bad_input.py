@@ -301,3 +301,31 @@ def test_a_folder_that_refuses_files_is_named_as_such(tmp_path, fmt):
     with pytest.raises(OSError, match=r"could not write /proc/x.json.*; the folder /proc exists but its file system refuses") as error:
         EXPORTERS[fmt](source, "/proc/" + _destination(tmp_path, fmt).name.replace("out", "x"))
     assert "create the folder first" not in str(error.value)
+
+
+@pytest.mark.parametrize("which", ["source", "destination", "destination folder"])
+def test_a_path_too_long_for_the_file_system_is_cut_in_the_error(tmp_path, which):
+    source = write(tmp_path / "c.jsonl", [rec(0)])
+    long = "a" * 1_000_000
+    arguments = {
+        "source": (tmp_path / long, tmp_path / "o.jsonl"),
+        "destination": (source, tmp_path / long),
+        "destination folder": (source, tmp_path / long / "o.jsonl"),
+    }[which]
+    with pytest.raises(
+        OSError, match=r"^the path '.*\.\.\. is too long for the file system \(File name too long\); choose a shorter path$"
+    ) as error:
+        export_openai(*arguments)
+    assert len(str(error.value)) < 300 and temp_files(tmp_path) == []
+
+
+def test_a_temp_file_name_too_long_for_the_file_system_says_so(tmp_path):
+    source = write(tmp_path / "c.jsonl", [rec(0)])
+    destination = tmp_path / ("d" * 240 + ".jsonl")  # the name fits; the temp file's beside it does not
+    try:
+        destination.write_text(PREVIOUS)
+    except OSError:
+        pytest.skip("this file system takes shorter names")
+    with pytest.raises(OSError, match=r"could not write .*d{10}.*: File name too long; choose a shorter path") as error:
+        export_openai(source, destination)
+    assert len(str(error.value)) < 600 and destination.read_text() == PREVIOUS
