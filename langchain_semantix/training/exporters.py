@@ -395,8 +395,9 @@ class _Records:
                 f"{invalid}; check intent_filter - {kept}"
             )
         if result.skipped and self.matched == result.duplicates + self.unusable:
+            of_intent = "" if self.intent_filter is None else f" of intent {self.intent_filter!r:.60}"
             raise NothingToExportError(
-                f"nothing to export from {where}: every record in it was skipped as invalid ({len(result.skipped)} skipped; first: "
+                f"nothing to export from {where}: every record in it{of_intent} was skipped as invalid ({len(result.skipped)} skipped; first: "
                 f"{result.skipped[0]:.300}); give the JSONL file the collector writes (a labelled-scores file or an earlier export "
                 f"is not one), or fix or remove the records named - {kept}"
             )
