@@ -27,6 +27,7 @@ __all__ = [
     "check_replaceable",
     "same_file",
     "check_not_source",
+    "short_path_errors",
 ]
 
 _FIXES = {
@@ -41,11 +42,35 @@ _FIXES = {
 }
 
 
+#: Paths longer than this are cut in error messages (a path of megabytes is a mistake, not a name to read).
+_LONGEST_SHOWN = 300
+
+
+@contextmanager
+def short_path_errors() -> Iterator[None]:
+    """Restate an ``OSError`` for a path too long for the file system with the path cut
+    to 60 characters and the fix, instead of the whole path (which may be megabytes)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        error = type(exc)(f"the path {exc.filename!r:.60}... is too long for the file system ({exc.strerror}); choose a shorter path")
+        error.errno = exc.errno
+        raise error from None  # the original repeats the whole path
+
+
 def write_error(exc: OSError, path: Path) -> OSError:
     """``exc`` restated for ``path``: what went wrong and how to fix it (same ``OSError`` subclass)."""
     reason = exc.strerror or str(exc)
     fix = _FIXES.get(exc.errno or 0, "check the destination and try again")
-    error = type(exc)(f"could not write {path}: {reason}; {fix}. Nothing was written there")
+    if exc.errno == errno.ENAMETOOLONG:
+        fix = "choose a shorter path"
+    if exc.errno == errno.ENOENT and os.path.isdir(path.parent):
+        # the folder is there, yet no file can be created in it (/proc, /sys)
+        fix = f"the folder {path.parent} exists but its file system refuses to create files there; choose another folder"
+    shown = str(path) if len(str(path)) <= _LONGEST_SHOWN else f"{str(path)[:_LONGEST_SHOWN]}..."
+    error = type(exc)(f"could not write {shown}: {reason}; {fix}. Nothing was written there")
     error.errno = exc.errno  # kept for callers that branch on it; str() stays the one sentence above
     return error
 
@@ -131,7 +156,8 @@ def check_not_source(destination: str | os.PathLike[str], *sources: str | os.Pat
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """Replace ``path`` with ``text`` (UTF-8) atomically; refuses a folder or a device as ``path``."""
     path = Path(path)
-    check_replaceable(path)
+    with short_path_errors():
+        check_replaceable(path)
     with atomic_writer(path) as out:
         out.handle.write(text)
     return path

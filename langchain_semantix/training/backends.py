@@ -24,7 +24,7 @@ from langchain_semantix.training.records import RecordError, normalize_plain, no
 if TYPE_CHECKING:  # LangGraph loads only for a store: reading a file needs none of it
     from langgraph.store.base import BaseStore
 
-__all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records"]
+__all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records", "check_intent_filter"]
 
 DEFAULT_NAMESPACE = ("semantix", "corrections")
 
@@ -143,7 +143,33 @@ def iter_records(
     ``file:line``, and its description is appended to ``skipped``. A missing JSONL file
     raises :class:`FileNotFoundError` unless ``missing_ok`` (then it holds no records); a
     device or FIFO raises :class:`~langchain_semantix.training.jsonl.NotARegularFileError`.
+    An ``intent_filter`` that is not a string, or is blank, is refused at the call (see
+    :func:`check_intent_filter`).
     """
+    check_intent_filter(intent_filter)
+    return _iter_records(source, intent_filter, skipped, missing_ok, max_line_bytes)
+
+
+def check_intent_filter(intent_filter: object) -> None:
+    """Refuse an ``intent_filter`` that could match no record: not a string
+    (:class:`TypeError`), or empty or only whitespace (:class:`ValueError`, where ``None``
+    was meant: every intent)."""
+    if intent_filter is None:
+        return
+    if not isinstance(intent_filter, str):
+        raise TypeError(
+            f"intent_filter must be an intent name (str) or None for every intent, got {type(intent_filter).__name__} {intent_filter!r:.60}"
+        )
+    if not intent_filter.strip():
+        raise ValueError(
+            f"intent_filter is {'empty' if not intent_filter else 'only whitespace'} ({intent_filter!r:.60}), which no record's intent "
+            "can be; give an intent name such as 'Polite', or leave it out (None) to take every intent"
+        )
+
+
+def _iter_records(
+    source: Source, intent_filter: str | None, skipped: list[str] | None, missing_ok: bool, max_line_bytes: int
+) -> Iterator[dict[str, Any]]:
     for record, plain in iter_checked_records(source, skipped=skipped, missing_ok=missing_ok, max_line_bytes=max_line_bytes):
         if intent_filter and record["intent"] != intent_filter:
             continue

@@ -13,10 +13,12 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from langchain_semantix.training.backends import JsonlBackend, RecordBackend, Source, open_source
-from langchain_semantix.training.jsonl import iter_jsonl_lines, read_jsonl, skip_line
+from langchain_semantix.training.atomic import short_path_errors
+from langchain_semantix.training.backends import JsonlBackend, RecordBackend, Source, is_store_spec, open_source
+from langchain_semantix.training.jsonl import NotARegularFileError, iter_jsonl_lines, read_jsonl, skip_line
 from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
 
 __all__ = ["CopyResult", "copy_records"]
@@ -68,11 +70,34 @@ def _valid_records(backend: RecordBackend, skipped: list[str]) -> Iterator[dict[
         yield record
 
 
+def _check_source_file(path: Path) -> None:
+    """Refuse, saying what it is, a source path that is not a regular file: missing
+    (:class:`FileNotFoundError`), a folder (:class:`IsADirectoryError`), or a FIFO, device
+    or socket (:class:`~langchain_semantix.training.jsonl.NotARegularFileError`: reading one
+    would block or never end)."""
+    if path.is_file():
+        return
+    fix = "give the JSONL file the collector writes"
+    if path.is_dir():
+        raise IsADirectoryError(f"the source {path} is a directory, not a file; {fix}")
+    if path.exists():
+        raise NotARegularFileError(f"the source {path} is not a regular file (a FIFO, device or socket); {fix}")
+    raise FileNotFoundError(f"the source {path} does not exist; {fix}")
+
+
+def _check_batch_size(batch_size: object) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise TypeError(
+            f"batch_size must be a whole number of records (an int >= 1, e.g. 500), got {type(batch_size).__name__} {batch_size!r:.60}"
+        )
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1 (records per write, e.g. 500), got {batch_size}")
+
+
 def _check_endpoints(src: RecordBackend, dst: RecordBackend) -> None:
     """A missing source file, a copy onto itself and an unwritable destination file fail before anything is read."""
-    if isinstance(src, JsonlBackend) and not src.path.is_file():
-        what = "is a directory" if src.path.is_dir() else "does not exist"
-        raise FileNotFoundError(f"the source {src.path} {what}; give the JSONL file the collector writes")
+    if isinstance(src, JsonlBackend):
+        _check_source_file(src.path)
     if isinstance(dst, JsonlBackend):
         if isinstance(src, JsonlBackend) and dst.path.exists() and os.path.samefile(src.path, dst.path):
             raise ValueError(f"the destination {dst.path} is the source itself; choose another destination")
@@ -105,10 +130,12 @@ def copy_records(source: Source, destination: Source, *, batch_size: int = 500, 
             with open_store("postgresql://app@db/agents") as store:
                 copy_records("corrections.jsonl", store)   # run again: copies nothing
     """
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
-    src, dst = open_source(source), open_source(destination)
-    _check_endpoints(src, dst)
+    _check_batch_size(batch_size)
+    with short_path_errors():
+        if isinstance(source, (str, os.PathLike)) and not is_store_spec(source):
+            _check_source_file(Path(source))  # before opening it, which would name it as a destination
+        src, dst = open_source(source), open_source(destination)
+        _check_endpoints(src, dst)
     result = CopyResult(source=src.describe(), destination=dst.describe())
     records = _valid_records(src, result.skipped)
     if progress:
@@ -158,13 +185,15 @@ def add_copy_parser(subparsers: Any) -> None:
 def run_copy_command(args: Any) -> int:
     """Handler of ``copy``: exit code 0 on success, 2 when the source file does not exist."""
     import sys
-    from pathlib import Path
 
     from langchain_semantix.training.postgres import is_connection_string, open_spec
 
-    if isinstance(args.source, str) and not is_connection_string(args.source) and not Path(args.source).is_file():
-        print(f"error: {args.source} does not exist (give a JSONL file or a postgresql:// connection string)", file=sys.stderr)
-        return 2
+    if isinstance(args.source, str) and not is_connection_string(args.source):
+        try:
+            _check_source_file(Path(args.source))
+        except OSError as exc:
+            print(f"error: {exc} (or a postgresql:// connection string)", file=sys.stderr)
+            return 2
     with open_spec(args.source) as source, open_spec(args.destination) as destination:
         result = copy_records(source, destination, batch_size=args.batch_size, progress=sys.stderr.isatty())
     print(result.summary())

@@ -9,6 +9,7 @@ atomically (temp file + ``os.replace``) and returns an :class:`ExportResult`.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -18,14 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langchain_semantix.errors import InvalidOutputError, require_text
+from langchain_semantix.errors import InvalidOutputError, SemantixError, require_text
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, write_error
-from langchain_semantix.training.backends import Source, is_store_spec, iter_records
+from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, short_path_errors, write_error
+from langchain_semantix.training.backends import Source, check_intent_filter, is_store_spec, iter_records
 from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files, skip_line
 
 __all__ = [
     "ExportResult",
+    "NothingToExportError",
     "export_generic",
     "export_openai",
     "export_openai_preference",
@@ -60,6 +62,12 @@ try:  # orjson writes the same JSON (UTF-8, compact) several times faster
 
 except ImportError:  # pragma: no cover - orjson is a dependency; kept for installs without it
     _json_line = _stdlib_json_line
+
+
+class NothingToExportError(SemantixError, ValueError):
+    """An export found nothing to write: its ``intent_filter`` matched no record, or every
+    record of the source was skipped as invalid. Raised before the destination is replaced,
+    so a previous export there is kept."""
 
 
 @dataclass
@@ -177,13 +185,12 @@ def _check_paths(source: Source, destinations: Iterable[Path]) -> None:
 def _check_arguments(destination: object, intent_filter: object, validation_fraction: object = None) -> Path:
     """The destination as a path; wrong types fail here, naming the argument, before anything is read."""
     if not isinstance(destination, (str, os.PathLike)) or not str(destination):
-        raise TypeError(f"destination must be a file path (str or Path), got {destination!r}")
-    if intent_filter is not None and not isinstance(intent_filter, str):
-        raise TypeError(f"intent_filter must be an intent name (str) or None, got {intent_filter!r}")
+        raise TypeError(f"destination must be a file path (str or Path), got {type(destination).__name__} {destination!r:.60}")
+    check_intent_filter(intent_filter)
     if validation_fraction is not None and (
         isinstance(validation_fraction, bool) or not isinstance(validation_fraction, (int, float)) or not 0.0 < validation_fraction < 1.0
     ):
-        raise ValueError(f"validation_fraction must be a number between 0 and 1 (exclusive), e.g. 0.1; got {validation_fraction!r}")
+        raise ValueError(f"validation_fraction must be a number between 0 and 1 (exclusive), e.g. 0.1; got {validation_fraction!r:.60}")
     return Path(destination)
 
 
@@ -244,22 +251,41 @@ def _validation_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.validation{path.suffix or '.jsonl'}")
 
 
+#: The keyword options every exporter but NeMo trajectories takes in ``**options``.
+_OPTIONS = ("dedupe", "validation_fraction", "seed", "create_dirs", "progress")
+
+
 def _export(
+    exporter: Callable[..., ExportResult],
     source: Source,
     destination: str | os.PathLike[str],
     convert: Callable[[dict[str, Any]], Iterable[Any]],
-    *,
-    intent_filter: str | None = None,
-    dedupe: bool = False,
-    validation_fraction: float | None = None,
-    seed: int = 0,
-    create_dirs: bool = True,
-    progress: bool = False,
+    intent_filter: str | None,
+    options: dict[str, Any],
 ) -> ExportResult:
+    """Run ``exporter`` (the public function, named in errors) with ``convert`` as its format."""
+    unknown = [key for key in options if key not in _OPTIONS]
+    if unknown:
+        takes = [p.name for p in inspect.signature(exporter).parameters.values() if p.kind is not p.VAR_KEYWORD][2:]
+        raise TypeError(
+            f"{exporter.__name__}() got an unexpected keyword argument {unknown[0]!r:.60}; it takes {', '.join(takes + list(_OPTIONS))}"
+        )
+    validation_fraction = options.get("validation_fraction")
+    seed = options.get("seed", 0)
+
     def write(path: Path, records: _Records) -> ExportResult:
         return _write_export(path, records, convert, validation_fraction=validation_fraction, seed=seed)
 
-    return _run_export(source, destination, write, intent_filter, dedupe, validation_fraction, create_dirs, progress)
+    return _run_export(
+        source,
+        destination,
+        write,
+        intent_filter,
+        options.get("dedupe", False),
+        validation_fraction,
+        options.get("create_dirs", True),
+        options.get("progress", False),
+    )
 
 
 def _run_export(
@@ -275,10 +301,11 @@ def _run_export(
     """What every exporter shares around its writer: the argument and path checks, then
     ``write(path, records)``, again skipping unstorable records if a first pass met one."""
     path = _check_arguments(destination, intent_filter, validation_fraction)
-    _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
-    path = _check_destination(path, create_dirs)
-    if validation_fraction:
-        _check_destination(_validation_path(path), create_dirs)
+    with short_path_errors():
+        _check_paths(source, [path, _validation_path(path)] if validation_fraction else [path])
+        path = _check_destination(path, create_dirs)
+        if validation_fraction:
+            _check_destination(_validation_path(path), create_dirs)
     keyed = bool(validation_fraction)
     try:
         return write(path, _Records(source, path, intent_filter, dedupe, keyed, progress))
@@ -301,6 +328,11 @@ class _Records:
     progress: bool
     check_storable: bool = False
     result: ExportResult = field(init=False)
+    #: Records that passed the intent filter, and those of them :meth:`skip` left out.
+    matched: int = field(init=False, default=0)
+    unusable: int = field(init=False, default=0)
+    #: Intents of the records the filter left out (at most :data:`_INTENTS_KEPT`), to name them.
+    other_intents: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.result = ExportResult(destination=self.path)
@@ -316,10 +348,14 @@ class _Records:
             records = tqdm(records, desc=f"export {self.path.name}", unit="rec")
         need_key = dedupe or self.keyed
         seen: set[bytes] = set()
+        other_intents = self.other_intents
         for record in records:
             if intent_filter and record["intent"] != intent_filter:
                 result.filtered += 1
+                if len(other_intents) < _INTENTS_KEPT:
+                    other_intents.add(record["intent"])
                 continue
+            self.matched += 1
             # The prompt key costs a serialisation: only dedupe and the split need it.
             key = _prompt_key(record) if need_key else ""
             if dedupe:
@@ -335,6 +371,40 @@ class _Records:
         """Leave out a record the format cannot hold, naming it in ``result.skipped``."""
         reason = f"record id {record.get('id')}: {error}; fix or remove that record, or export to a format that keeps content blocks"
         skip_line(_where(self.source), None, reason, self.result.skipped)
+        self.unusable += 1
+
+    def check_found(self, *paths: Path) -> None:
+        """Refuse an export that found nothing to write, before ``paths`` are replaced: an
+        ``intent_filter`` no record matched, or a source whose every record was skipped as
+        invalid. An empty source, or records that the format turns into no example (no
+        rejected answer for a preference format), still give an empty export."""
+        result, where = self.result, _where(self.source)
+        if result.total:
+            return
+        kept = f"nothing was written: {paths[0]} was left as it was"
+        if len(paths) > 1:
+            kept = f"nothing was written: {paths[0]} and {paths[1]} were left as they were"
+        invalid = ""
+        if result.skipped:
+            invalid = f"; {len(result.skipped)} invalid records were skipped (first: {result.skipped[0]:.300})"
+        if self.intent_filter is not None and not self.matched:
+            names = sorted(f"{name:.60}" for name in self.other_intents)
+            known = ", ".join(names[:_INTENTS_NAMED]) + (" ..." if len(self.other_intents) > _INTENTS_NAMED else "")
+            raise NothingToExportError(
+                f"no records of intent {self.intent_filter!r:.60} in {where} (its intents: {known or 'none: it holds no records'})"
+                f"{invalid}; check intent_filter - {kept}"
+            )
+        if result.skipped and self.matched == result.duplicates + self.unusable:
+            of_intent = "" if self.intent_filter is None else f" of intent {self.intent_filter!r:.60}"
+            raise NothingToExportError(
+                f"nothing to export from {where}: every record in it{of_intent} was skipped as invalid ({len(result.skipped)} skipped; first: "
+                f"{result.skipped[0]:.300}); give the JSONL file the collector writes (a labelled-scores file or an earlier export "
+                f"is not one), or fix or remove the records named - {kept}"
+            )
+
+
+#: How many other intents an export keeps to name when its ``intent_filter`` matched none, and names.
+_INTENTS_KEPT, _INTENTS_NAMED = 100, 20
 
 
 def _write_export(
@@ -371,6 +441,7 @@ def _write_export(
                 else:
                     write_train(item)
                     result.written += 1
+        records.check_found(path, *([valid.path] if valid is not None else []))
     if valid is not None:
         try:
             commit(valid)
@@ -397,7 +468,7 @@ def _discard_on_error(path: Path, *writers: AtomicWriter | None) -> Iterator[Non
 
 def export_generic(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
     """Copy records (normalised to the current schema), optionally filtered by intent."""
-    return _export(source, destination, lambda r: [r], intent_filter=intent_filter, **options)
+    return _export(export_generic, source, destination, lambda r: [r], intent_filter, options)
 
 
 def export_openai(
@@ -430,7 +501,7 @@ def export_openai(
             messages.append(_assistant(record["accepted_output"]))
         return [{"messages": messages}]
 
-    return _export(source, destination, convert, intent_filter=intent_filter, **options)
+    return _export(export_openai, source, destination, convert, intent_filter, options)
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -464,6 +535,7 @@ def export_openai_preference(
 ) -> ExportResult:
     """OpenAI preference (DPO) JSONL: ``input.messages``, ``preferred_output``, ``non_preferred_output``."""
     return _export(
+        export_openai_preference,
         source,
         destination,
         _pairs_only(
@@ -475,8 +547,8 @@ def export_openai_preference(
                 }
             ]
         ),
-        intent_filter=intent_filter,
-        **options,
+        intent_filter,
+        options,
     )
 
 
@@ -492,12 +564,13 @@ def export_trl_sft(
             return [{"messages": original_prompt(r) + [_assistant(r["accepted_output"])]}]
         return [{"prompt": original_prompt(r), "completion": [_assistant(r["accepted_output"])]}]
 
-    return _export(source, destination, convert, intent_filter=intent_filter, **options)
+    return _export(export_trl_sft, source, destination, convert, intent_filter, options)
 
 
 def export_trl_dpo(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
     """TRL DPO (conversational preference): ``{"prompt", "chosen", "rejected"}``."""
     return _export(
+        export_trl_dpo,
         source,
         destination,
         _pairs_only(
@@ -509,8 +582,8 @@ def export_trl_dpo(source: Source, destination: str | os.PathLike[str], intent_f
                 }
             ]
         ),
-        intent_filter=intent_filter,
-        **options,
+        intent_filter,
+        options,
     )
 
 
@@ -524,12 +597,13 @@ def export_trl_kto(source: Source, destination: str | os.PathLike[str], intent_f
         rows += [{"prompt": prompt, "completion": [_assistant(a["output"])], "label": False} for a in distinct]
         return rows + [None] * same
 
-    return _export(source, destination, convert, intent_filter=intent_filter, **options)
+    return _export(export_trl_kto, source, destination, convert, intent_filter, options)
 
 
 def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_filter: str | None = None, **options: Any) -> ExportResult:
     """NeMo Agent Toolkit ``DPOItem`` lines: ``{"prompt", "chosen_response", "rejected_response"}``."""
     return _export(
+        export_nemo_dpo,
         source,
         destination,
         _pairs_only(
@@ -541,8 +615,8 @@ def export_nemo_dpo(source: Source, destination: str | os.PathLike[str], intent_
                 }
             ]
         ),
-        intent_filter=intent_filter,
-        **options,
+        intent_filter,
+        options,
     )
 
 
@@ -611,7 +685,11 @@ def export_nemo_trajectories(
     A rejected attempt whose text equals the accepted one is dropped (``degenerate``).
     """
     if isinstance(min_reward_diff, bool) or not isinstance(min_reward_diff, (int, float)) or not 0 <= min_reward_diff < math.inf:
-        raise ValueError(f"min_reward_diff must be a finite number >= 0 (a reward spread, e.g. 0.1); got {min_reward_diff!r}")
+        raise ValueError(f"min_reward_diff must be a finite number >= 0 (a reward spread, e.g. 0.1); got {min_reward_diff!r:.60}")
+    if run_id is not None and not isinstance(run_id, str):
+        raise TypeError(
+            f"run_id must be the collection's name (a str), or None for the destination's name; got {type(run_id).__name__} {run_id!r:.60}"
+        )
 
     def write(path: Path, records: _Records) -> ExportResult:
         return _write_trajectories(path, records, min_reward_diff=min_reward_diff, sort_ascending=sort_ascending, run_id=run_id)
@@ -642,6 +720,8 @@ def _write_trajectories(path: Path, records: _Records, *, min_reward_diff: float
             write_group(line)
             index.append((sum(rewards) / len(rewards), offset))
             offset += len(line)
+        result.written = len(index)
+        records.check_found(path)
         staging.handle.close()
     index.sort(key=lambda item: item[0], reverse=not sort_ascending)
     with _discard_on_error(path, staging):

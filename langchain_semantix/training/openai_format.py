@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from langchain_semantix.training.jsonl import NotARegularFileError, check_path_argument
+
 __all__ = ["ValidationReport", "validate_openai_file", "MIN_EXAMPLES"]
 
 MIN_EXAMPLES = 10
@@ -110,13 +112,18 @@ def validate_openai_file(path: str | os.PathLike[str], *, min_examples: int = MI
     tokens (tiktoken when it can load, else an estimate labelled as such) and warns about
     examples over ``max_tokens``.
     """
+    check_path_argument("path", path)
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} is a directory; give the fine-tuning JSONL file")
+    if path.exists() and not path.is_file():  # reading a FIFO would block, a device never end
+        raise NotARegularFileError(f"{path} is not a regular file (a FIFO, device or socket); give the fine-tuning JSONL file")
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; give the path of the fine-tuning JSONL file")
     if isinstance(min_examples, bool) or not isinstance(min_examples, int) or min_examples < 0:
-        raise ValueError(f"min_examples must be a whole number >= 0 (OpenAI requires {MIN_EXAMPLES}), got {min_examples!r}")
+        raise ValueError(f"min_examples must be a whole number >= 0 (OpenAI requires {MIN_EXAMPLES}), got {min_examples!r:.60}")
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
+        raise ValueError(f"max_tokens must be a whole number >= 1 (tokens per example, e.g. 16385), got {max_tokens!r:.60}")
     report = ValidationReport(path=path)
     count, report.tokens_estimated = _token_counter()
     # utf-8-sig: a byte-order mark is not part of the first example

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 import pytest
 
@@ -104,3 +105,29 @@ def test_a_read_only_file_system_is_named_with_the_fix(tmp_path, monkeypatch):
     monkeypatch.setattr(atomic, "AtomicWriter", read_only)
     with pytest.raises(OSError, match=r"^could not write .*t.json: Read-only file system; choose a destination on a writable"):
         atomic.write_text_atomic(tmp_path / "t.json", "x")
+
+
+def test_a_folder_whose_file_system_refuses_new_files_is_not_called_missing(tmp_path, monkeypatch):
+    def refused(*args, **kwargs):  # what creating a file under /proc gives, though /proc exists
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+    monkeypatch.setattr(atomic, "AtomicWriter", refused)
+    with pytest.raises(
+        FileNotFoundError, match=r"the folder .* exists but its file system refuses to create files there; choose another"
+    ) as error:
+        atomic.write_text_atomic(tmp_path / "t.json", "x")
+    assert "create the folder first" not in str(error.value) and error.value.errno == errno.ENOENT
+    with pytest.raises(FileNotFoundError, match="could not write .*create the folder first"):  # the folder really is missing
+        atomic.write_text_atomic(tmp_path / "missing" / "t.json", "x")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+def test_saving_under_proc_names_the_real_cause():
+    with pytest.raises(OSError, match=r"could not write /proc/x.json: .*the folder /proc exists but its file system refuses"):
+        atomic.write_text_atomic("/proc/x.json", "x")
+
+
+def test_a_path_too_long_for_the_file_system_is_cut_in_the_error(tmp_path):
+    with pytest.raises(OSError, match=r"is too long for the file system \(File name too long\); choose a shorter path$") as error:
+        atomic.write_text_atomic(tmp_path / ("a" * 1_000_000), "x")
+    assert len(str(error.value)) < 300 and temp_files(tmp_path) == []

@@ -58,3 +58,34 @@ def test_iter_records_normalises_filters_and_names_what_it_skips(tmp_path):
     # semantix-ai records are normalised: they gain the fields of the current schema
     assert [r["rejected_attempts"][0]["output"] for r in records] == ["bad 0", "bad 2"] and records[0]["tags"] == []
     assert len(skipped) == 1 and "c.jsonl:3" in skipped[0]
+
+
+@pytest.mark.parametrize("blank", ["", "  ", "\t", "\u3000"])
+def test_a_blank_intent_filter_is_refused_at_the_call(tmp_path, blank):
+    path = write(tmp_path / "c.jsonl", [rec(0)])
+    with pytest.raises(
+        ValueError, match=r"intent_filter is (empty|only whitespace) .*; give an intent name such as 'Polite', or leave it out"
+    ):
+        iter_records(path, intent_filter=blank)  # refused before iterating, not when the first record is read
+
+
+@pytest.mark.parametrize("value", [5, b"Polite", ["Polite"]])
+def test_an_intent_filter_that_is_not_a_string_is_refused_at_the_call(tmp_path, value):
+    path = write(tmp_path / "c.jsonl", [rec(0)])
+    with pytest.raises(
+        TypeError, match=f"intent_filter must be an intent name \\(str\\) or None for every intent, got {type(value).__name__}"
+    ):
+        iter_records(path, intent_filter=value)
+
+
+def test_an_intent_filter_error_does_not_embed_a_huge_value(tmp_path):
+    with pytest.raises(TypeError) as error:
+        iter_records(tmp_path / "c.jsonl", intent_filter=b"x" * 5_000_000)
+    assert len(str(error.value)) < 300
+
+
+def test_iter_records_still_reads_lazily_and_filters_by_intent(tmp_path):
+    records = iter_records(tmp_path / "later.jsonl")  # no error until it is read
+    write(tmp_path / "later.jsonl", [rec(0), rec(1, intent="Concise")])
+    assert [r["intent"] for r in records] == ["Polite", "Concise"]
+    assert [r["intent"] for r in iter_records(tmp_path / "later.jsonl", intent_filter="Concise")] == ["Concise"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
+from langchain_semantix.training.jsonl import NotARegularFileError
 from langchain_semantix.training.openai_format import validate_openai_file
 
 EXAMPLE = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
@@ -50,3 +52,29 @@ def test_arguments_are_checked(tmp_path):
         validate_openai_file(tmp_path / "missing.jsonl")
     with pytest.raises(ValueError, match="min_examples must be a whole number >= 0"):
         validate_openai_file(_file(tmp_path, [json.dumps(EXAMPLE)]), min_examples=-1)
+
+
+def test_a_fifo_is_not_called_missing_and_is_never_opened(tmp_path):
+    fifo = tmp_path / "train.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(NotARegularFileError, match=r"train.jsonl is not a regular file \(a FIFO, device or socket\); give the fine-tuning"):
+        validate_openai_file(fifo)  # opening it would block until a writer came
+
+
+@pytest.mark.parametrize("path", [5, None, b"train.jsonl"])
+def test_a_path_of_the_wrong_type_is_named(path):
+    with pytest.raises(TypeError, match="path must be a file path"):
+        validate_openai_file(path)
+
+
+@pytest.mark.parametrize("value", ["16385", 0, 1.5, True, "x" * 5_000_000])
+def test_max_tokens_is_checked_and_a_huge_value_is_cut(tmp_path, value):
+    with pytest.raises(ValueError, match="max_tokens must be a whole number >= 1") as error:
+        validate_openai_file(_file(tmp_path, [json.dumps(EXAMPLE)]), max_tokens=value)
+    assert len(str(error.value)) < 300
+
+
+def test_a_huge_min_examples_is_cut_in_the_error(tmp_path):
+    with pytest.raises(ValueError, match="min_examples") as error:
+        validate_openai_file(_file(tmp_path, [json.dumps(EXAMPLE)]), min_examples="x" * 5_000_000)
+    assert len(str(error.value)) < 300
