@@ -240,23 +240,7 @@ def _export(args: argparse.Namespace) -> int:
         print(f"dropped {result.duplicates} duplicates")
     if result.skipped:
         print(f"skipped {len(result.skipped)} unreadable records (first: {result.skipped[0]})")
-    if args.intent and not result.total:
-        return _unknown_intent(args)
     return EXIT_OK
-
-
-def _unknown_intent(args: argparse.Namespace) -> int:
-    """After an export that wrote nothing for ``--intent``: say which intents the source holds."""
-    from langchain_semantix.training.backends import iter_records
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the export already reported unreadable lines
-        names = sorted({record["intent"] for record in iter_records(args.source)})
-    if args.intent in names:
-        return EXIT_OK  # the intent exists; none of its records fit this format
-    known = ", ".join(names) or "none: it holds no records"
-    print(f"error: no records of intent {args.intent!r} in {args.source} (its intents: {known}); check --intent", file=sys.stderr)
-    return EXIT_INVALID
 
 
 # --- validate ------------------------------------------------------------------------
@@ -505,13 +489,15 @@ def _flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
 
 
 def _in_cli_terms(message: str, parser: argparse.ArgumentParser) -> str:
-    """Library errors name Python keywords; say the flag instead. Only the two forms the
+    """Library errors name Python keywords; say the flag instead. Only the three forms the
     library writes are rewritten, a keyword standing as a word of its own: ``pass
-    create_dirs=True`` and ``validation_fraction must be ...``. Anything else, a file path
-    above all (``/data/run_id/x.jsonl``) or a record's field, is left as it is."""
+    create_dirs=True``, ``validation_fraction must be ...`` and ``check intent_filter``.
+    Anything else, a file path above all (``/data/run_id/x.jsonl``) or a record's field, is
+    left as it is."""
     for keyword, flag in _flag_names(parser).items():
         if "_" in keyword:
-            message = re.sub(rf"(?<![^\s(`'\"]){keyword}(?:=True(?![^\s.,;:)`'\"])|(?= must\b))", flag, message)
+            standing = rf"(?<![^\s(`'\"]){keyword}(?:=True(?![^\s.,;:)`'\"])|(?= must\b))"
+            message = re.sub(rf"{standing}|(?<=\bcheck ){keyword}(?![\w/.])", flag, message)
     return message
 
 
@@ -566,6 +552,12 @@ class _CappedWarnings:
                 print(f"warning: {count - MAX_WARNINGS_SHOWN} more {name} warnings not shown ({count} in all)", file=sys.stderr)
 
 
+def _found_nothing(exc: BaseException) -> bool:
+    """Whether ``exc`` says an export found nothing to write (exit 1: the command ran and found a problem)."""
+    exporters = sys.modules.get("langchain_semantix.training.exporters")
+    return exporters is not None and isinstance(exc, exporters.NothingToExportError)
+
+
 def _detach_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe."""
     try:
@@ -618,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         except (OSError, ValueError) as exc:
             print(f"error: {_in_cli_terms(str(exc), parser)}", file=sys.stderr)
-            return EXIT_USAGE
+            return EXIT_INVALID if _found_nothing(exc) else EXIT_USAGE
         except KeyboardInterrupt:
             print("interrupted; no output file was replaced (exports write atomically)", file=sys.stderr)
             return EXIT_INTERRUPTED
