@@ -16,6 +16,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
+from langchain_semantix.errors import require_text
 from langchain_semantix.judges.base import Verdict
 
 __all__ = [
@@ -105,8 +106,11 @@ def render_feedback(
         >>> print(render_feedback("Go away.", v, attempt=1).splitlines()[0])
         ## Semantix Self-Healing Feedback
     """
+    output = require_text(output)
     if isinstance(verdicts, Verdict):
         verdicts = [verdicts]
+    if not isinstance(verdicts, Sequence) or not all(isinstance(v, Verdict) for v in verdicts):
+        raise TypeError(f"verdicts must be a Verdict or a list of them (the judge's verdicts for output), got {verdicts!r:.60}")
     wrong, requirements = _failures(verdicts)
     shown = output[:max_output_chars]
     if len(output) > max_output_chars:
@@ -135,8 +139,12 @@ def is_feedback_message(message: BaseMessage | Mapping[str, Any], *, include_unm
     """
     if type(message) is dict or isinstance(message, Mapping):  # dict first: exporters call this per stored message
         name, role, content = message.get("name"), message.get("role"), message.get("content")
-    else:
+    elif isinstance(message, BaseMessage):
         name, role, content = message.name, message.type, message.content
+    else:
+        raise TypeError(
+            f"message must be a LangChain message or a {{'role', 'content'}} dict, got {type(message).__name__} {message!r:.60}"
+        )
     if name == FEEDBACK_NAME:
         return True
     return include_unmarked and role in ("user", "human") and isinstance(content, str) and content.startswith(FEEDBACK_TITLE)

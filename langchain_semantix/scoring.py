@@ -9,7 +9,7 @@ against, whatever the judge filled in — feedback is built from those fields.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from langchain_semantix.errors import JudgeReplyError, require_threshold
 from langchain_semantix.intents import Intent, as_intent_list, leaf_intents
@@ -168,13 +168,13 @@ class IntentScorer:
             self._limits = (key, [threshold_for(leaf, self.judge, self.thresholds) for leaf in self.leaves])
         return self._limits[1]
 
-    def _plan(self, outputs: Sequence[str]) -> tuple[list[tuple[str, str]], list[float]]:
+    def _plan(self, outputs: Iterable[str]) -> tuple[list[tuple[str, str]], list[float], int]:
         limits = self._current_limits()
-        if isinstance(outputs, (str, bytes)):
+        if isinstance(outputs, (str, bytes)) or not isinstance(outputs, Iterable):
             raise TypeError(f"outputs must be a list of texts; to judge one text pass [text], got {outputs!r:.80}")
         texts = [check_text(output) for output in outputs]
         pairs = [(text, requirement) for text in texts for requirement in self._requirements]
-        return pairs, limits * len(texts)
+        return pairs, limits * len(texts), len(texts)
 
     def _assemble(self, count: int, verdicts: Sequence[Verdict], limits: Sequence[float]) -> list[list[Verdict]]:
         width = len(self.leaves)
@@ -189,15 +189,15 @@ class IntentScorer:
 
     def score(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """``result[output_index][intent_index]``, from one ``evaluate_batch`` call."""
-        pairs, limits = self._plan(outputs)
+        pairs, limits, count = self._plan(outputs)
         verdicts = _checked_verdicts(self.judge, self.judge.evaluate_batch(pairs, limits), len(pairs))
-        return self._assemble(len(outputs), verdicts, limits)
+        return self._assemble(count, verdicts, limits)
 
     async def ascore(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """Async :meth:`score` (one ``aevaluate_batch`` call, off the event loop)."""
-        pairs, limits = self._plan(outputs)
+        pairs, limits, count = self._plan(outputs)
         verdicts = _checked_verdicts(self.judge, await self.judge.aevaluate_batch(pairs, limits), len(pairs))
-        return self._assemble(len(outputs), verdicts, limits)
+        return self._assemble(count, verdicts, limits)
 
 
 def judge_intents(

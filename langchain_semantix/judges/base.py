@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
 from langchain_core.runnables.config import run_in_executor
@@ -100,6 +100,8 @@ def resolve_thresholds(thresholds: Thresholds, n: int, default: float) -> list[f
 
 def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Every ``(output, requirement)`` pair checked: both texts, and a requirement that is not blank."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+        raise TypeError(f"pairs must be a list of (output, requirement) pairs, got {pairs!r:.80}")
     checked: list[tuple[str, str]] = []
     for i, pair in enumerate(pairs):
         try:

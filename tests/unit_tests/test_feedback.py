@@ -7,6 +7,7 @@ import re
 import pytest
 from langchain_core.messages import HumanMessage
 
+from langchain_semantix.errors import InvalidOutputError
 from langchain_semantix.feedback import feedback_message, is_feedback_message, render_feedback
 from langchain_semantix.judges import Verdict
 
@@ -63,3 +64,18 @@ def test_feedback_messages_are_marked_structurally():
     legacy = {"role": "user", "content": render_feedback("Go away.", FAIL, attempt=1)}
     assert is_feedback_message(legacy, include_unmarked=True) and not is_feedback_message(legacy)
     assert not is_feedback_message({"role": "user", "content": "see ## Semantix Self-Healing Feedback"}, include_unmarked=True)
+
+
+@pytest.mark.parametrize("output", [None, b"go away"])
+def test_render_feedback_names_an_output_that_is_no_text(output):
+    verdict = Verdict(passed=False, score=0.1, threshold=0.5, intent="Polite", requirement="Be polite.")
+    with pytest.raises(InvalidOutputError, match="output is"):
+        render_feedback(output, [verdict], 1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="verdicts must be a Verdict or a list of them"):
+        render_feedback("go away", None, 1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("message", [None, "hi", 5])
+def test_is_feedback_message_names_what_is_no_message(message):
+    with pytest.raises(TypeError, match="message must be a LangChain message"):
+        is_feedback_message(message)  # type: ignore[arg-type]

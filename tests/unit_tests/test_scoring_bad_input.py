@@ -95,3 +95,12 @@ def test_a_judge_returning_no_list_is_named():
 
     with pytest.raises(TypeError, match="NoList.*returned NoneType for 1 pairs"):
         IntentParser(Polite, judge=NoList()).invoke("hello")
+
+
+def test_outputs_that_are_no_list_are_named_and_a_generator_is_read():
+    with pytest.raises(TypeError, match="outputs must be a list of texts"):
+        judge_intents(KeywordJudge(), None, [Polite])  # type: ignore[arg-type]
+    verdicts = judge_intents(KeywordJudge(fail_words=["go away"]), (text for text in ["hello", "go away"]), [Polite])
+    assert [row[0].passed for row in verdicts] == [True, False]
+    with pytest.raises(TypeError, match="pairs must be a list of"):
+        KeywordJudge().evaluate_batch(None)  # type: ignore[arg-type]
