@@ -11,6 +11,7 @@ record of attempts.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -333,16 +334,29 @@ class AttemptPolicy:
 def run_attempts(
     policy: AttemptPolicy, generate: Generate, config: RunnableConfig | None, sink: CorrectionSink | None = None
 ) -> tuple[str, CorrectionSession]:
-    """Generate, judge, feed back, retry; return the passing text or raise the exhaustion error."""
+    """Generate, judge, feed back, retry; return the passing text or raise the exhaustion error.
+
+    A run that stops on an error (the model's, the judge's, a cancellation) after judging
+    an attempt still reports its session, as not healed, so that collectors let go of the
+    prompts they hold for it; then the error propagates."""
     session = policy.session()
-    for n in range(1, policy.max_attempts + 1):
-        started = time.perf_counter()
-        text = generate(n, session, session.model_config(config, n))
-        if policy.check(session, text, config, started).passed:
-            policy.finish(session, True, config, sink)
-            return text, session
-    policy.finish(session, False, config, sink)
-    raise session.error()
+    try:
+        for n in range(1, policy.max_attempts + 1):
+            started = time.perf_counter()
+            text = generate(n, session, session.model_config(config, n))
+            if policy.check(session, text, config, started).passed:
+                break
+        else:
+            text = None
+    except BaseException:
+        if session.attempts:
+            with contextlib.suppress(Exception):  # the run's own error is the one to see
+                policy.finish(session, False, config, sink)
+        raise
+    policy.finish(session, text is not None, config, sink)
+    if text is None:
+        raise session.error()
+    return text, session
 
 
 async def arun_attempts(
@@ -350,11 +364,20 @@ async def arun_attempts(
 ) -> tuple[str, CorrectionSession]:
     """Async :func:`run_attempts`."""
     session = policy.session()
-    for n in range(1, policy.max_attempts + 1):
-        started = time.perf_counter()
-        text = await agenerate(n, session, session.model_config(config, n))
-        if (await policy.acheck(session, text, config, started)).passed:
-            await policy.afinish(session, True, config, sink)
-            return text, session
-    await policy.afinish(session, False, config, sink)
-    raise session.error()
+    try:
+        for n in range(1, policy.max_attempts + 1):
+            started = time.perf_counter()
+            text = await agenerate(n, session, session.model_config(config, n))
+            if (await policy.acheck(session, text, config, started)).passed:
+                break
+        else:
+            text = None
+    except BaseException:
+        if session.attempts:
+            with contextlib.suppress(Exception):  # the run's own error (or its cancellation) is the one to see
+                await policy.afinish(session, False, config, sink)
+        raise
+    await policy.afinish(session, text is not None, config, sink)
+    if text is None:
+        raise session.error()
+    return text, session

@@ -1,3 +1,6 @@
+import asyncio
+from typing import Any
+
 import pytest
 from langchain_core.prompts import ChatPromptTemplate
 
@@ -95,3 +98,41 @@ def test_retry_options_are_checked_when_built_as_the_other_drivers_do(judge, hea
 def test_a_bytes_prompt_is_refused_with_the_fix(judge, healing_model):
     with pytest.raises(TypeError, match=r"prompt is bytes, not str: decode it first"):
         with_intent_retry(healing_model, Polite, judge=judge).invoke(b"Decline the invitation")
+
+
+class _StopsOnRetry(ScriptedChatModel):
+    """Answers ``draft`` (which fails), then on the retry raises or waits until cancelled."""
+
+    started: Any = None
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if any(is_feedback_message(m) for m in messages):
+            raise RuntimeError("provider down")
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        if any(is_feedback_message(m) for m in messages):
+            self.started.set()
+            await asyncio.Event().wait()  # until cancelled
+        return await super()._agenerate(messages, stop, run_manager, **kwargs)
+
+
+def test_a_run_that_fails_mid_way_closes_its_session_so_the_collector_lets_go(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    runnable = with_intent_retry(_StopsOnRetry(draft="go away"), Polite, judge=judge)
+    with pytest.raises(RuntimeError, match="provider down"):
+        runnable.invoke("Decline", config={"callbacks": [collector]})
+    stats = collector.diagnostics()
+    assert stats["pending_runs"] == 0 and stats["pending_bytes"] == 0 and stats["unhealed"] == 1
+
+
+async def test_a_cancelled_async_run_closes_its_session_so_the_collector_lets_go(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    model = _StopsOnRetry(draft="go away", started=asyncio.Event())
+    task = asyncio.ensure_future(with_intent_retry(model, Polite, judge=judge).ainvoke("Decline", config={"callbacks": [collector]}))
+    await asyncio.wait_for(model.started.wait(), timeout=30)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    stats = collector.diagnostics()
+    assert stats["pending_runs"] == 0 and stats["pending_bytes"] == 0 and stats["unhealed"] == 1
