@@ -81,7 +81,7 @@ def _checked_verdicts(judge: Judge, verdicts: Sequence[Verdict], expected: int) 
     """The judge's verdicts, checked: one :class:`Verdict` per pair, each score ``None`` or
     a number from 0 to 1 (a NaN or out-of-range score would pass into thresholds and
     training data unnoticed)."""
-    if not isinstance(verdicts, Sequence):
+    if type(verdicts) is not list and not isinstance(verdicts, Sequence):
         raise TypeError(
             f"{judge!r} returned {type(verdicts).__name__} for {expected} pairs; a judge returns a list of one Verdict per pair, in order"
         )
@@ -170,7 +170,7 @@ class IntentScorer:
 
     def _plan(self, outputs: Iterable[str]) -> tuple[list[tuple[str, str]], list[float], int]:
         limits = self._current_limits()
-        if isinstance(outputs, (str, bytes)) or not isinstance(outputs, Iterable):
+        if isinstance(outputs, (str, bytes)) or not hasattr(outputs, "__iter__"):
             raise TypeError(f"outputs must be a list of texts; to judge one text pass [text], got {outputs!r:.80}")
         texts = [check_text(output) for output in outputs]
         pairs = [(text, requirement) for text in texts for requirement in self._requirements]

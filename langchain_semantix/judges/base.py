@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import ClassVar
 
 from langchain_core.runnables.config import run_in_executor
@@ -100,10 +100,12 @@ def resolve_thresholds(thresholds: Thresholds, n: int, default: float) -> list[f
 
 def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     """Every ``(output, requirement)`` pair checked: both texts, and a requirement that is not blank."""
-    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
-        raise TypeError(f"pairs must be a list of (output, requirement) pairs, got {pairs!r:.80}")
+    try:
+        numbered = enumerate(pairs)
+    except TypeError:
+        raise TypeError(f"pairs must be a list of (output, requirement) pairs, got {pairs!r:.80}") from None
     checked: list[tuple[str, str]] = []
-    for i, pair in enumerate(pairs):
+    for i, pair in numbered:
         try:
             output, requirement = pair
         except (TypeError, ValueError):
@@ -134,9 +136,13 @@ def split_empty(judge: Judge, pairs: Sequence[tuple[str, str]], limits: Sequence
     Returns ``(verdicts, live)``: ``verdicts[i]`` is set for empty outputs and ``None``
     for the pairs at the indices in ``live``, which still need scoring.
     """
-    verdicts: list[Verdict | None] = [None] * len(pairs)
+    return _split_checked(judge, check_pairs(pairs), limits)
+
+
+def _split_checked(judge: Judge, checked: Sequence[tuple[str, str]], limits: Sequence[float]) -> tuple[list[Verdict | None], list[int]]:
+    verdicts: list[Verdict | None] = [None] * len(checked)
     live: list[int] = []
-    for i, (output, requirement) in enumerate(check_pairs(pairs)):
+    for i, (output, requirement) in enumerate(checked):
         if output.strip():
             live.append(i)
         else:
@@ -221,7 +227,7 @@ class Judge:
         """Check the pairs and thresholds and fail empty outputs: what every batch call does first."""
         checked = check_pairs(pairs)
         limits = self.thresholds_for([r for _, r in checked], thresholds)
-        verdicts, live = split_empty(self, checked, limits)
+        verdicts, live = _split_checked(self, checked, limits)
         return verdicts, live, checked, limits
 
     @staticmethod
