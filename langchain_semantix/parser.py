@@ -79,15 +79,8 @@ class IntentParser(BaseOutputParser[str]):
     def _check_intents(cls, value: Any) -> list[type[Intent]]:
         return as_intent_list(value)
 
-    @field_validator("judge", mode="before")
-    @classmethod
-    def _check_judge(cls, value: Any) -> Judge | None:
-        return check_judge(value)
-
-    @field_validator("thresholds", mode="before")
-    @classmethod
-    def _check_thresholds(cls, value: Any) -> dict[str, float] | None:
-        return check_thresholds(value)
+    _check_judge = field_validator("judge", mode="before")(check_judge)
+    _check_thresholds = field_validator("thresholds", mode="before")(check_thresholds)
 
     @property
     def _type(self) -> str:

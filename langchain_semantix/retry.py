@@ -67,15 +67,8 @@ class IntentRetry(RunnableSerializable[Any, str]):
     def _check_attempts(cls, value: Any) -> int:
         return check_max_attempts(value)
 
-    @field_validator("judge", mode="before")
-    @classmethod
-    def _check_judge(cls, value: Any) -> Judge | None:
-        return check_judge(value)
-
-    @field_validator("thresholds", mode="before")
-    @classmethod
-    def _check_thresholds(cls, value: Any) -> dict[str, float] | None:
-        return check_thresholds(value)
+    _check_judge = field_validator("judge", mode="before")(check_judge)
+    _check_thresholds = field_validator("thresholds", mode="before")(check_thresholds)
 
     @field_validator("keep_history", mode="before")
     @classmethod

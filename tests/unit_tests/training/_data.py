@@ -64,3 +64,16 @@ BAD_LINES = [
     json.dumps({"intent": "x"}),
     "garbage",
 ]
+
+
+def healed_outcome(session: str = "s") -> dict:
+    """The outcome event of a session healed on its second attempt."""
+    attempt = {"attempt": 1, "output": "no", "score": 0.1, "reason": "rude", "feedback": "fb", "threshold": 0.5}
+    return {
+        "session_id": session,
+        "passed": True,
+        "intents": [{"name": "Polite", "description": "d"}],
+        "attempts": [attempt, {**attempt, "attempt": 2, "output": "yes", "score": 0.9}],
+        "accepted_attempt": 2,
+        "source": "test",
+    }

@@ -13,7 +13,7 @@ from langchain_semantix.training import RecordError, get_default_collector, read
 from langchain_semantix.training.collector import CollectorWriteWarning
 from langchain_semantix.training.exporters import export_openai
 from tests.conftest import Polite
-from tests.unit_tests.training._data import PAIR
+from tests.unit_tests.training._data import PAIR, healed_outcome
 
 
 def test_semantix_api(tmp_path):
@@ -247,7 +247,7 @@ async def test_event_loop_keeps_running_while_another_process_holds_the_lock(tmp
 
         tick_task = asyncio.create_task(ticker())
         await chain.ainvoke("the gala", config={"callbacks": [collector]})  # returns: the lock did not block it
-        pending = asyncio.create_task(collector.ahandle_outcome({**_healed_outcome(), "session_id": "explicit"}))
+        pending = asyncio.create_task(collector.ahandle_outcome({**healed_outcome(), "session_id": "explicit"}))
         before = ticks
         await asyncio.sleep(0.2)
         assert ticks > before and not pending.done() and not path.exists()  # the write is waiting, the loop is not
@@ -263,18 +263,6 @@ async def test_event_loop_keeps_running_while_another_process_holds_the_lock(tmp
         release.set()
         holder.join(60)
     assert len(list(read_jsonl(path))) == 2
-
-
-def _healed_outcome():
-    attempt = {"attempt": 1, "output": "no", "score": 0.1, "reason": "rude", "feedback": "fb", "threshold": 0.5}
-    return {
-        "session_id": "s",
-        "passed": True,
-        "intents": [{"name": "Polite", "description": "d"}],
-        "attempts": [attempt, {**attempt, "attempt": 2, "output": "yes", "score": 0.9}],
-        "accepted_attempt": 2,
-        "source": "test",
-    }
 
 
 @pytest.mark.parametrize(
@@ -343,14 +331,14 @@ async def test_arecord_failure_is_counted_spooled_or_raised(tmp_path):
 
 async def test_ahandle_outcome_writes_through_the_batches(tmp_path):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    outcomes = await asyncio.gather(*(collector.ahandle_outcome({**_healed_outcome(), "session_id": f"s{i}"}) for i in range(20)))
+    outcomes = await asyncio.gather(*(collector.ahandle_outcome({**healed_outcome(), "session_id": f"s{i}"}) for i in range(20)))
     assert all(r is not None for r in outcomes)
     assert collector.stats()["total_pairs"] == 20 and collector.diagnostics()["healed"] == 20
 
 
 def test_the_accepted_attempt_named_by_the_outcome_is_the_accepted_text(tmp_path):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    outcome = _healed_outcome()
+    outcome = healed_outcome()
     later = {**outcome["attempts"][0], "attempt": 3, "output": "listed after the answer"}
     collector.handle_outcome({**outcome, "attempts": [*outcome["attempts"], later]})
     (record,) = list(read_jsonl(tmp_path / "c.jsonl"))
@@ -361,12 +349,12 @@ def test_the_accepted_attempt_named_by_the_outcome_is_the_accepted_text(tmp_path
 def test_an_accepted_attempt_that_names_no_attempt_is_a_counted_failure(tmp_path):
     collector = TrainingCollector(tmp_path / "c.jsonl")
     with pytest.warns(CollectorWriteWarning, match="accepted_attempt 7"):
-        assert collector.handle_outcome({**_healed_outcome(), "accepted_attempt": 7}) is None
+        assert collector.handle_outcome({**healed_outcome(), "accepted_attempt": 7}) is None
     assert list(read_jsonl(tmp_path / "c.jsonl")) == []
     assert collector.diagnostics()["write_errors"] == 1
 
 
 def test_a_first_attempt_accepted_is_a_first_try_pass(tmp_path):
     collector = TrainingCollector(tmp_path / "c.jsonl")
-    assert collector.handle_outcome({**_healed_outcome(), "accepted_attempt": 1}) is None
+    assert collector.handle_outcome({**healed_outcome(), "accepted_attempt": 1}) is None
     assert collector.diagnostics()["first_try_passes"] == 1 and collector.diagnostics()["healed"] == 0

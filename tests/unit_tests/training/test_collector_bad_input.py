@@ -13,21 +13,9 @@ from langchain_semantix import TrainingCollector
 from langchain_semantix.events import OUTCOME_EVENT
 from langchain_semantix.training import RecordError, read_jsonl
 from langchain_semantix.training.collector import CollectorWriteWarning
-from tests.unit_tests.training._data import PAIR
+from tests.unit_tests.training._data import PAIR, healed_outcome
 
 BIG = "a" * 5_000_000
-
-
-def _healed_outcome(session="s"):
-    attempt = {"attempt": 1, "output": "no", "score": 0.1, "reason": "rude", "feedback": "fb", "threshold": 0.5}
-    return {
-        "session_id": session,
-        "passed": True,
-        "intents": [{"name": "Polite", "description": "d"}],
-        "attempts": [attempt, {**attempt, "attempt": 2, "output": "yes", "score": 0.9}],
-        "accepted_attempt": 2,
-        "source": "test",
-    }
 
 
 # -- store= ------------------------------------------------------------------------------
@@ -79,7 +67,7 @@ class BrokenStore(InMemoryStore):
 def test_a_failing_store_write_on_the_callback_path_is_counted_and_spooled(tmp_path):
     collector = TrainingCollector.from_store(BrokenStore(), spool=tmp_path / "spool.jsonl")
     with pytest.warns(CollectorWriteWarning, match="the store refused the write.*kept in the spool"):
-        collector.on_custom_event(OUTCOME_EVENT, _healed_outcome(), run_id=uuid4())
+        collector.on_custom_event(OUTCOME_EVENT, healed_outcome(), run_id=uuid4())
     diagnostics = collector.diagnostics()
     assert diagnostics["healed"] == 1 and diagnostics["write_errors"] == 1 and diagnostics["spooled"] == 1
     assert [r["accepted_output"] for r in read_jsonl(tmp_path / "spool.jsonl")] == ["yes"]
@@ -145,22 +133,22 @@ def test_constructor_messages_do_not_copy_huge_values(tmp_path, argument):
 
 # -- handle_outcome() ----------------------------------------------------------------------
 
-_ATTEMPT = _healed_outcome()["attempts"][0]
+_ATTEMPT = healed_outcome()["attempts"][0]
 MALFORMED = [
     ({}, "session_id must be a non-empty str"),
     (None, "it must be a dict, got NoneType"),
-    ({**_healed_outcome(), "session_id": 5}, "session_id must be a non-empty str, got int"),
-    ({**_healed_outcome(), "passed": None}, "passed must be a bool"),
-    ({**_healed_outcome(), "attempts": None}, "attempts must be a list"),
-    ({**_healed_outcome(), "attempts": [{k: v for k, v in _ATTEMPT.items() if k != "attempt"}]}, r"attempts\[0\].*'attempt' number"),
-    ({**_healed_outcome(), "attempts": ["no", *_healed_outcome()["attempts"]]}, r"attempts\[0\] must be an attempt summary"),
+    ({**healed_outcome(), "session_id": 5}, "session_id must be a non-empty str, got int"),
+    ({**healed_outcome(), "passed": None}, "passed must be a bool"),
+    ({**healed_outcome(), "attempts": None}, "attempts must be a list"),
+    ({**healed_outcome(), "attempts": [{k: v for k, v in _ATTEMPT.items() if k != "attempt"}]}, r"attempts\[0\].*'attempt' number"),
+    ({**healed_outcome(), "attempts": ["no", *healed_outcome()["attempts"]]}, r"attempts\[0\] must be an attempt summary"),
 ]
 MALFORMED_HEALED = [  # healed (the accepted attempt is known), but no record can be made of it
-    ({**_healed_outcome(), "attempts": [{k: v for k, v in _ATTEMPT.items() if k != "output"}, _healed_outcome()["attempts"][1]]},
+    ({**healed_outcome(), "attempts": [{k: v for k, v in _ATTEMPT.items() if k != "output"}, healed_outcome()["attempts"][1]]},
      r"attempts\[0\] has no 'output'"),
-    ({**_healed_outcome(), "intents": [{"description": "d"}]}, r"intents\[0\] must hold a 'name'"),
-    ({**_healed_outcome(), "intents": None}, "intents must be a non-empty list"),
-    ({**_healed_outcome(), "accepted_attempt": BIG}, "accepted_attempt 'aaa.*names none of its attempts"),
+    ({**healed_outcome(), "intents": [{"description": "d"}]}, r"intents\[0\] must hold a 'name'"),
+    ({**healed_outcome(), "intents": None}, "intents must be a non-empty list"),
+    ({**healed_outcome(), "accepted_attempt": BIG}, "accepted_attempt 'aaa.*names none of its attempts"),
 ]  # fmt: skip
 
 
@@ -194,7 +182,7 @@ def test_malformed_outcomes_on_the_callback_path_are_counted_and_the_others_stil
                 session = outcome.get("session_id")
                 session = f"m{n}" if session in (None, "s") else session  # each its own session
                 collector.on_custom_event(OUTCOME_EVENT, {**outcome, "session_id": session}, run_id=uuid4())
-            collector.on_custom_event(OUTCOME_EVENT, _healed_outcome(f"ok{n}"), run_id=uuid4())
+            collector.on_custom_event(OUTCOME_EVENT, healed_outcome(f"ok{n}"), run_id=uuid4())
     diagnostics = collector.diagnostics()
     malformed = sum(isinstance(o, dict) for o, _ in MALFORMED + MALFORMED_HEALED)
     assert diagnostics["stored_pairs"] == len(MALFORMED + MALFORMED_HEALED)
@@ -207,7 +195,7 @@ async def test_ahandle_outcome_of_a_store_collector_refuses_a_malformed_outcome_
     collector = TrainingCollector.from_store(InMemoryStore())
     with pytest.warns(CollectorWriteWarning, match="it must be a dict"):
         assert await collector.ahandle_outcome(None) is None  # type: ignore[arg-type]
-    assert await collector.ahandle_outcome(_healed_outcome()) is not None
+    assert await collector.ahandle_outcome(healed_outcome()) is not None
     assert collector.stats()["total_pairs"] == 1
 
 
