@@ -84,8 +84,8 @@ def expand_thresholds(thresholds: Thresholds, n: int) -> list[float | None]:
         return [None] * n
     if isinstance(thresholds, (int, float)):
         return [require_threshold(thresholds)] * n
-    if isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence):
-        raise TypeError(f"threshold must be a number from 0 to 1 or one per pair (a list), got {thresholds!r}")
+    if type(thresholds) is not list and (isinstance(thresholds, (str, bytes)) or not isinstance(thresholds, Sequence)):
+        raise TypeError(f"threshold must be a number from 0 to 1 or one per pair (a list), got {thresholds!r:.80}")
     values = [None if t is None else require_threshold(t) for t in thresholds]
     if len(values) != n:
         raise ValueError(f"got {len(values)} thresholds for {n} pairs; pass one value or one per pair")
@@ -111,7 +111,7 @@ def check_pairs(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         except (TypeError, ValueError):
             raise TypeError(f"pairs[{i}] must be an (output, requirement) pair, got {pair!r:.80}") from None
         requirement = require_text(requirement, what="intent_description")
-        if not requirement.strip():
+        if not requirement or requirement.isspace():  # as strip() tests, without copying the text
             raise ValueError(f"the requirement of pairs[{i}] is empty; write the requirement the output must satisfy")
         checked.append((require_text(output), requirement))
     return checked
@@ -143,7 +143,7 @@ def _split_checked(judge: Judge, checked: Sequence[tuple[str, str]], limits: Seq
     verdicts: list[Verdict | None] = [None] * len(checked)
     live: list[int] = []
     for i, (output, requirement) in enumerate(checked):
-        if output.strip():
+        if output and not output.isspace():
             live.append(i)
         else:
             verdicts[i] = empty_output_verdict(judge, requirement, limits[i])
@@ -232,6 +232,8 @@ class Judge:
 
     @staticmethod
     def _filled(verdicts: list[Verdict | None], live: Sequence[int], scored: Sequence[Verdict]) -> list[Verdict]:
+        if len(live) == len(verdicts):  # no empty output: the scored verdicts are all of them
+            return list(scored)
         for i, verdict in zip(live, scored):
             verdicts[i] = verdict
         return [v for v in verdicts if v is not None]
