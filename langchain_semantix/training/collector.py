@@ -25,12 +25,13 @@ from langchain_semantix.training.backends import (
     DEFAULT_NAMESPACE,
     JsonlBackend,
     RecordBackend,
+    check_intent_filter,
     is_store_spec,
     iter_records,
 )
 from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, check_path_argument, on_event_loop
 from langchain_semantix.training.records import RecordError, Redactor, RejectedAttempt, make_record_line
-from langchain_semantix.training.shared_store import SharedStoreBackend
+from langchain_semantix.training.shared_store import SharedStoreBackend, check_store
 
 __all__ = ["TrainingCollector", "CollectorWriteWarning"]
 
@@ -238,7 +239,7 @@ class TrainingCollector(BaseCallbackHandler):
         skipped with a warning naming ``file:line`` (and listed in ``skipped``).
 
         ``intent_filter``: only the records of this intent (``None``: all of them)."""
-        _check_intent_filter(intent_filter)
+        check_intent_filter(intent_filter)  # before waiting for writes: a bad filter fails at once
         self.flush()
         return iter_records(self.backend, intent_filter=intent_filter, skipped=skipped, missing_ok=True)
 
@@ -588,8 +589,8 @@ def _check_arguments(path: Any, store: Any, redact: Any, on_error: Any, lock_tim
     """Refuse, naming the argument and the fix, constructor arguments that could only fail later."""
     if (path is None) == (store is None):
         raise ValueError("give exactly one of path (a JSONL file) or store (a BaseStore)")
-    if store is not None and not isinstance(store, BaseStore):
-        raise TypeError(_not_a_store(store))
+    if store is not None:
+        check_store(store)
     if is_store_spec(path):
         raise ValueError(
             "path is a PostgreSQL connection string, not a file; write to the database through a store: "
@@ -610,37 +611,6 @@ def _check_arguments(path: Any, store: Any, redact: Any, on_error: Any, lock_tim
         raise ValueError(f"lock_timeout must be a positive number of seconds, got {lock_timeout!r:.60}")
     if isinstance(max_pending_bytes, bool) or not isinstance(max_pending_bytes, int) or max_pending_bytes <= 0:
         raise ValueError(f"max_pending_bytes must be a positive int (bytes), got {max_pending_bytes!r:.60}")
-
-
-def _check_intent_filter(intent_filter: object) -> None:
-    if intent_filter is None:
-        return
-    if not isinstance(intent_filter, str):
-        raise TypeError(
-            f"intent_filter must be an intent name (str) or None, got {type(intent_filter).__name__} {intent_filter!r:.60}; "
-            "e.g. records('PoliteDecline'), or records() for every record"
-        )
-    if not intent_filter.strip():
-        raise ValueError(
-            f"intent_filter must be a non-empty intent name, got {intent_filter!r:.60}; "
-            "e.g. records('PoliteDecline'), or records() (intent_filter=None) for every record"
-        )
-
-
-def _not_a_store(store: object) -> str:
-    """What is wrong with a ``store`` that is not a ``BaseStore``, and the fix."""
-    if is_store_spec(store):  # not echoed: a connection string may hold a password
-        return (
-            "store must be a LangGraph BaseStore, got a PostgreSQL connection string; open a store from it: "
-            "from langchain_semantix.training.postgres import open_store; "
-            'with open_store("postgresql://...") as store: collector = TrainingCollector.from_store(store)'
-        )
-    if isinstance(store, (str, os.PathLike)):
-        return f"store must be a LangGraph BaseStore, got the path {store!r:.60}; for a JSONL file pass it as path: TrainingCollector(path)"
-    return (
-        f"store must be a LangGraph BaseStore (InMemoryStore, SqliteStore, PostgresStore), got {type(store).__name__} {store!r:.60}; "
-        "for a JSONL file pass path= instead, for PostgreSQL use training.postgres.open_store"
-    )
 
 
 def _label_store(labels: Any) -> Any:

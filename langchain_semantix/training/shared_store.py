@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 import weakref
@@ -20,11 +21,11 @@ from typing import Any, TypeVar
 from langgraph.store.base import BaseStore, GetOp, PutOp
 
 from langchain_semantix.errors import SemantixError
-from langchain_semantix.training.backends import DEFAULT_NAMESPACE, StoreBackend
+from langchain_semantix.training.backends import DEFAULT_NAMESPACE, StoreBackend, is_store_spec
 from langchain_semantix.training.postgres import is_postgres_store, iter_values_by_key, transient_errors
 from langchain_semantix.training.records import to_json_line
 
-__all__ = ["SharedStoreBackend", "StoreWriteError", "aflush_store"]
+__all__ = ["SharedStoreBackend", "StoreWriteError", "aflush_store", "check_store"]
 
 logger = logging.getLogger("langchain_semantix")
 T = TypeVar("T")
@@ -40,6 +41,28 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def check_store(store: object) -> None:
+    """Refuse a ``store`` that is not a LangGraph ``BaseStore``, naming the fix."""
+    if isinstance(store, BaseStore):
+        return
+    if is_store_spec(store):  # not echoed: a connection string may hold a password
+        problem = (
+            "store must be a LangGraph BaseStore, got a PostgreSQL connection string; open a store from it: "
+            "from langchain_semantix.training.postgres import open_store; "
+            'with open_store("postgresql://...") as store: collector = TrainingCollector.from_store(store)'
+        )
+    elif isinstance(store, (str, os.PathLike)):
+        problem = (
+            f"store must be a LangGraph BaseStore, got the path {store!r:.60}; for a JSONL file pass it as path: TrainingCollector(path)"
+        )
+    else:
+        problem = (
+            f"store must be a LangGraph BaseStore (InMemoryStore, SqliteStore, PostgresStore), got {type(store).__name__} {store!r:.60}; "
+            "for a JSONL file pass path= instead, for PostgreSQL use training.postgres.open_store"
+        )
+    raise TypeError(problem)
 
 
 class SharedStoreBackend(StoreBackend):
@@ -72,6 +95,7 @@ class SharedStoreBackend(StoreBackend):
         page_size: int = 1000,
         retry_for: float = 30.0,
     ) -> None:
+        check_store(store)
         super().__init__(store, namespace, page_size=page_size)
         self.retry_for = retry_for
         self.failed: list[dict[str, Any]] = []

@@ -114,3 +114,10 @@ def test_copy_between_file_and_store_is_resumable(tmp_path):
     assert {r["id"]: r for r in back}[originals[3]["id"]] == originals[3]
     with pytest.raises(ValueError, match="batch_size"):
         copy_records(source, store, batch_size=0)
+
+
+@pytest.mark.parametrize("store", ["postgresql://app:secret@db/agents", "records.jsonl", 5, {}])
+def test_a_backend_on_something_that_is_no_store_is_refused_with_the_fix(store):
+    with pytest.raises(TypeError, match="store must be a LangGraph BaseStore") as caught:
+        SharedStoreBackend(store)
+    assert "secret" not in str(caught.value)
