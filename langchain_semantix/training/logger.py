@@ -21,7 +21,7 @@ from typing_extensions import TypedDict
 
 from langchain_semantix._messages import messages_to_dicts
 from langchain_semantix.training.backends import is_store_spec
-from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, on_event_loop
+from langchain_semantix.training.jsonl import BackgroundWriter, JsonlFile, check_path_argument, on_event_loop
 from langchain_semantix.training.records import RecordError, Redactor, redact_texts
 
 __all__ = ["TrainingDataLogger", "LogEntry"]
@@ -91,8 +91,7 @@ class TrainingDataLogger(BaseCallbackHandler):
         redact: Redactor | None = None,
         lock_timeout: float = 30.0,
     ) -> None:
-        if not isinstance(path, (str, os.PathLike)) or not str(path):
-            raise TypeError(f"path must be a JSONL file path (str or Path), got {path!r:.80}")
+        check_path_argument("path", path)
         if is_store_spec(path):  # not echoed: a connection string may hold a password
             raise ValueError("path is a PostgreSQL connection string; TrainingDataLogger writes a JSONL file, e.g. 'data/calls.jsonl'")
         if run_metadata is not None and not isinstance(run_metadata, dict):

@@ -37,8 +37,10 @@ def test_a_huge_lock_timeout_is_not_copied_into_the_message(tmp_path):
 
 
 def test_a_missing_path_is_named():
-    with pytest.raises(TypeError, match="path must be a JSONL file path"):
+    with pytest.raises(TypeError, match="path must be a file path"):
         TrainingDataLogger(None)
+    with pytest.raises(ValueError, match="path is an empty string"):  # a value, not a type, is wrong
+        TrainingDataLogger("")
 
 
 def test_log_refuses_bad_metadata_and_writes_nothing(tmp_path):
