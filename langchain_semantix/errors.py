@@ -29,6 +29,7 @@ __all__ = [
     "JudgeReplyError",
     "require_text",
     "require_threshold",
+    "SCORE_TOLERANCE",
 ]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -106,6 +107,11 @@ def require_text(value: object, *, what: str = "output") -> str:
     raise InvalidOutputError(
         f"{what} must be a str, got {type(value).__name__}. Pass the text (e.g. message.text) or a message with text content."
     )
+
+
+#: How far past 0 or 1 a judge's score may stray and still be taken as a score: float32
+#: arithmetic (a cosine of equal vectors, a softmax) can land a rounding step outside.
+SCORE_TOLERANCE = 1e-6
 
 
 def require_threshold(value: object, *, what: str = "threshold") -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
-from langchain_semantix.errors import JudgeReplyError, require_threshold
+from langchain_semantix.errors import SCORE_TOLERANCE, JudgeReplyError, require_threshold
 from langchain_semantix.intents import Intent, as_intent_list, leaf_intents
 from langchain_semantix.judges.base import Judge, Verdict, check_text
 
@@ -89,7 +89,7 @@ def _checked_verdicts(judge: Judge, verdicts: Sequence[Verdict], expected: int) 
         got = f"{len(verdicts)} items" if len(verdicts) != expected else "items that are not Verdicts"
         raise TypeError(f"{judge!r} returned {got} for {expected} pairs; a judge returns one Verdict per pair, in order")
     for i, verdict in enumerate(verdicts):
-        if verdict.score is not None and not 0.0 <= verdict.score <= 1.0:  # NaN fails this too
+        if verdict.score is not None and not -SCORE_TOLERANCE <= verdict.score <= 1.0 + SCORE_TOLERANCE:  # NaN fails this too
             raise JudgeReplyError(
                 f"{judge!r} returned the score {verdict.score!r} for pair {i}; a judge's score is a number from 0 to 1 "
                 "(or None): fix the judge's scoring, e.g. clamp it or map it into [0, 1]"

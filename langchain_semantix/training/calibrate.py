@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from langchain_semantix.errors import SCORE_TOLERANCE
 from langchain_semantix.training.atomic import check_replaceable, write_error, write_text_atomic
 from langchain_semantix.training.backends import Source, iter_checked_records
 from langchain_semantix.training.jsonl import check_path_argument, iter_jsonl_lines, skip_line
@@ -187,11 +188,12 @@ def _check_score_range(intent: str, accepted: list[float], rejected: list[float]
     """``(min, max)`` of the accepted then the rejected scores (0 and 1 for none), after
     refusing scores outside 0-1: the threshold fitted to them could not be used (nor saved)."""
     bounds = (min(accepted, default=0.0), max(accepted, default=1.0), min(rejected, default=0.0), max(rejected, default=1.0))
-    if min(bounds) < 0.0 or max(bounds) > 1.0:
-        outside = [s for s in accepted + rejected if not 0.0 <= s <= 1.0]
+    low, high = -SCORE_TOLERANCE, 1.0 + SCORE_TOLERANCE  # a float32 rounding step past 0 or 1 is still a score
+    if min(bounds) < low or max(bounds) > high:
+        outside = [s for s in accepted + rejected if not low <= s <= high]
         raise ValueError(
             f"the scores of {_short(intent)} must be between 0 and 1 (thresholds are pass marks from 0 to 1), but {len(outside)} "
-            f"of its {len(accepted) + len(rejected)} scores are not (from {min(outside):g} to {max(outside):g}); rescale them to 0-1, "
+            f"of its {len(accepted) + len(rejected)} scores are not (from {min(outside)!r} to {max(outside)!r}); rescale them to 0-1, "
             "or leave out the records or labelled items of a judge that scores on another scale"
         )
     return bounds
@@ -236,7 +238,8 @@ def calibration_report(
                 f"too few samples: {len(accepted)} accepted and {len(rejected)} rejected; {method} needs at least {minimum} of each"
             )
         else:
-            entry.threshold, entry.note = _fit(entry, beta, target_precision)
+            threshold, entry.note = _fit(entry, beta, target_precision)
+            entry.threshold = None if threshold is None else min(1.0, max(0.0, threshold))  # scores within SCORE_TOLERANCE of 0-1
         report[intent] = entry
     return report
 

@@ -104,3 +104,7 @@ def test_outputs_that_are_no_list_are_named_and_a_generator_is_read():
     assert [row[0].passed for row in verdicts] == [True, False]
     with pytest.raises(TypeError, match="pairs must be a list of"):
         KeywordJudge().evaluate_batch(None)  # type: ignore[arg-type]
+
+
+def test_a_score_a_float32_rounding_step_past_one_is_still_a_score():
+    assert judge_intents(_FixedScore(1.0000001192092896), ["hello"], [Polite])[0][0].passed

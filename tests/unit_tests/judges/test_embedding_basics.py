@@ -68,3 +68,25 @@ def test_the_default_model_loads_from_the_bundled_weights_without_the_hub(monkey
     judge = EmbeddingJudge()
     assert judge.model_id == "sentence-transformers/all-MiniLM-L6-v2"
     assert judge.evaluate("Thank you, but I can't attend.", REQ).score is not None
+
+
+def test_equal_texts_score_at_most_one(judge):
+    assert 0.999 < judge.evaluate(REQ, REQ).score <= 1.0  # float32 cosine of equal vectors can pass 1
+
+
+def test_bare_names_read_as_sentence_transformers_reads_them(tmp_path):
+    from langchain_semantix.judges.embedding import _hub_id
+
+    assert _hub_id("all-MiniLM-L6-v2") == "sentence-transformers/all-MiniLM-L6-v2"
+    assert _hub_id("bert-base-uncased") == "bert-base-uncased"  # one of the original transformers models
+    assert _hub_id("org/model") == "org/model"
+    assert _hub_id(str(tmp_path)) == str(tmp_path)
+
+
+def test_a_folder_with_modules_json_only_is_a_sentence_transformers_model(tmp_path):
+    from langchain_semantix.judges.nli import resolve_model_path
+
+    (tmp_path / "modules.json").write_text("[]")  # the transformer's config.json lives in a module folder
+    assert resolve_model_path(str(tmp_path), markers=("modules.json", "config.json")) == str(tmp_path)
+    with pytest.raises(JudgeModelError, match="holds no config.json"):
+        resolve_model_path(str(tmp_path))

@@ -227,5 +227,15 @@ def _write(path, data):
 
 def test_scores_outside_0_1_are_refused_naming_the_intent_and_the_scores():
     items = [{"intent": "A", "score": s, "label": y} for s, y in [(5, True), (3, False), (0.5, True)]]
-    with pytest.raises(ValueError, match=r"the scores of A must be between 0 and 1 .* 2 of its 3 scores are not \(from 3 to 5\); rescale"):
+    with pytest.raises(
+        ValueError, match=r"the scores of A must be between 0 and 1 .* 2 of its 3 scores are not \(from 3.0 to 5.0\); rescale"
+    ):
         calibrate_thresholds(labelled=items)
+
+
+def test_a_score_a_float32_rounding_step_past_one_still_calibrates():
+    over = 1.0000001192092896  # an embedding judge's cosine of equal texts before it was capped
+    items = [{"intent": "A", "score": s, "label": y} for s, y in [(over, True), (over, True), (0.2, False)]]
+    assert calibrate_thresholds(labelled=items) == {"A": pytest.approx(0.6)}
+    everything_over = [{"intent": "B", "score": over, "label": y} for y in (True, False)]
+    assert calibrate_thresholds(labelled=everything_over) == {"B": 1.0}  # fitted past 1, kept a pass mark
