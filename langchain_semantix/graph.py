@@ -90,6 +90,8 @@ class ReviewRequest(TypedDict):
     attempts: list[ReviewedAttempt]
     feedback: str | None
     allowed_decisions: list[ReviewDecisionType]
+    #: Why the previous answer to this review was refused (set only when asking again).
+    error: NotRequired[str]
 
 
 class ApproveDecision(TypedDict):
@@ -272,7 +274,13 @@ class _Nodes:
             "feedback": history[-1]["feedback"],
             "allowed_decisions": ["approve", "edit", "reject"],
         }
-        decision, text = _read_decision(interrupt(request))
+        answer = interrupt(request)
+        while True:
+            try:
+                decision, text = _read_decision(answer)
+                break
+            except ValueError as exc:  # ask again, saying why: a bad answer must not end the review
+                answer = interrupt({**request, "error": str(exc)})
         if decision == "edit" and text is not None and text.strip() == best["output"].strip():
             decision, text = "approve", None  # an "edit" that changes nothing approves the draft: no pair
         review: Review = {
@@ -360,7 +368,9 @@ def create_retry_subgraph(
     "..."}`` (the edit is the answer, recorded as a correction) or ``{"type": "reject",
     "message": "..."}`` (the message, or ``fallback_message``, is the answer, with
     ``passed=False``). The decision reaches collectors in the outcome's ``review``
-    entry (see :mod:`langchain_semantix.events`).
+    entry (see :mod:`langchain_semantix.events`). An answer that is none of these is
+    asked again: the run stops with the same request plus ``error`` saying why, and the
+    next ``Command(resume=...)`` answers it.
 
     Every attempt is written to the custom stream (``stream_mode="custom"``) as
     ``{"type": "semantix_attempt", "intent", "attempt", "score", "threshold", "passed",

@@ -230,8 +230,10 @@ class Judge:
         verdicts, live = _split_checked(self, checked, limits)
         return verdicts, live, checked, limits
 
-    @staticmethod
-    def _filled(verdicts: list[Verdict | None], live: Sequence[int], scored: Sequence[Verdict]) -> list[Verdict]:
+    def _filled(self, verdicts: list[Verdict | None], live: Sequence[int], scored: Sequence[Verdict]) -> list[Verdict]:
+        if type(scored) is not list and not isinstance(scored, Sequence) or len(scored) != len(live):
+            got = f"{len(scored)} verdicts" if isinstance(scored, Sequence) else type(scored).__name__
+            raise TypeError(f"{self!r} scored {len(live)} pairs and returned {got}; score_batch returns one Verdict per pair, in order")
         if len(live) == len(verdicts):  # no empty output: the scored verdicts are all of them
             return list(scored)
         for i, verdict in zip(live, scored):

@@ -100,10 +100,13 @@ def test_old_approve_action_still_works(tmp_path, judge):
 
 
 @pytest.mark.parametrize("decision", [{"type": "edit"}, {"type": "edit", "content": "  "}, {"type": "maybe"}, 3])
-def test_bad_decisions_are_refused_with_the_fix(tmp_path, judge, decision):
-    graph, config, _, _, _ = _paused(tmp_path, judge)
-    with pytest.raises(ValueError, match="resume the review with"):
-        graph.invoke(Command(resume=decision), config)
+def test_a_bad_decision_is_asked_again_with_the_fix_and_the_review_can_still_end(tmp_path, judge, decision):
+    graph, config, collector, _, _ = _paused(tmp_path, judge)
+    again = graph.invoke(Command(resume=decision), config)["__interrupt__"][0].value
+    assert "resume the review with" in again["error"] and again["draft"] == "go away"
+    done = graph.invoke(Command(resume={"type": "edit", "content": "Kindly, no."}), config)
+    assert done["output"] == "Kindly, no." and done["passed"] and done["reviewed"]
+    assert [r["accepted_output"] for r in collector.records()] == ["Kindly, no."]
 
 
 def test_output_schema_hides_bookkeeping(judge, healing_model):

@@ -111,3 +111,14 @@ async def test_judges_implementing_evaluate_alone_get_the_same_checks_as_batch_j
         judge.evaluate_batch([("fine",)])  # type: ignore[list-item]
     with pytest.raises(InvalidOutputError):
         await judge.aevaluate_batch([(None, REQ)])  # type: ignore[list-item]
+
+
+async def test_a_batch_judge_returning_too_few_verdicts_is_named_not_cut_short():
+    class Short(Judge):
+        def score_batch(self, pairs, thresholds):
+            return [Verdict(passed=True, score=0.9, threshold=0.5)]
+
+    with pytest.raises(TypeError, match=r"Short.*scored 3 pairs and returned 1 verdicts"):
+        Short().evaluate_batch([("a", REQ), ("b", REQ), ("c", REQ)])
+    with pytest.raises(TypeError, match="returned 1 verdicts"):
+        await Short().aevaluate_batch([("a", REQ), ("", REQ), ("c", REQ)])  # an empty output is not scored
