@@ -242,6 +242,16 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
 
             examples = read_labels("labels.jsonl")
     """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise TypeError(
+            f"read_labels' path must be the path of a JSONL or CSV label file (str or Path) or a postgresql:// "
+            f"store, got {type(path).__name__}"
+        )
+    if intents is not None and not isinstance(intents, Mapping):
+        raise TypeError(
+            f"read_labels' intents must be a mapping of intent name to its Intent class or requirement text, "
+            f"e.g. intents={{'PoliteDecline': PoliteDecline}}, got {type(intents).__name__}"
+        )
     if is_store_spec(path):
         return _read_store(path)
     path = Path(path)

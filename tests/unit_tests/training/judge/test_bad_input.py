@@ -271,3 +271,20 @@ def test_a_failed_run_removes_the_folder_it_created_only(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="boom"):
         train_judge(EXAMPLES, output_dir=tmp_path / "mine", **options)
     assert (tmp_path / "mine").is_dir()  # the user's own (empty) folder stays
+
+
+@pytest.mark.parametrize(
+    ("path", "intents", "message"),
+    [
+        (None, None, "read_labels' path must be the path of a JSONL or CSV label file .*got NoneType"),
+        (b"labels.jsonl", None, "read_labels' path must be .*got bytes"),
+        ("FILE", ["Foo"], r"read_labels' intents must be a mapping of intent name .*intents=\{'PoliteDecline': PoliteDecline\}, got list"),
+        ("FILE", "Foo", "read_labels' intents must be a mapping .*got str"),
+    ],
+)
+def test_read_labels_names_a_bad_path_or_intents(tmp_path, path, intents, message):
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps({"intent": "Foo", "output": "Thanks!", "label": True}) + "\n")
+    with pytest.raises(TypeError, match=message):
+        read_labels(labels if path == "FILE" else path, intents=intents)
+    assert read_labels(labels, intents={"Foo": "Be polite."})[0].requirement == "Be polite."
