@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -389,6 +390,12 @@ def label_with(
         threshold = getattr(intent, "threshold", None)
     verdicts = judge.evaluate_batch([(o, requirement) for o in outputs], threshold)
     identity = judge_identity(judge)
+    for n, v in enumerate(verdicts):
+        if v.score is not None and not math.isfinite(v.score):
+            raise LabelError(
+                f"judge {identity} returned the score {v.score!r} for output {n} ({outputs[n]!r:.60}); a label needs "
+                "a finite score (or none): fix the judge, or label these outputs with another one"
+            )
     examples = [
         LabelledExample(
             requirement=requirement,

@@ -288,3 +288,31 @@ def test_read_labels_names_a_bad_path_or_intents(tmp_path, path, intents, messag
     with pytest.raises(TypeError, match=message):
         read_labels(labels if path == "FILE" else path, intents=intents)
     assert read_labels(labels, intents={"Foo": "Be polite."})[0].requirement == "Be polite."
+
+
+class _NanJudge(Judge):
+    def evaluate(self, output, intent_description, threshold=None):
+        return Verdict(passed=True, score=float("nan") if "nan" in output else 0.5)
+
+
+def test_label_with_names_a_judge_returning_a_nan_score(tmp_path):
+    store = LabelStore(tmp_path / "l.jsonl")
+    with pytest.raises(LabelError, match=r"judge .* returned the score nan for output 1 \('a nan'\); a label needs a finite score"):
+        label_with(_NanJudge(), ["fine", "a nan"], "Be polite.", store=store)
+    assert not (tmp_path / "l.jsonl").exists() or not (tmp_path / "l.jsonl").read_text()  # nothing half-stored
+    assert [e.score for e in label_with(_NanJudge(), ["fine"], "Be polite.")] == [0.5]
+
+
+def test_a_cascade_whose_strong_judge_returns_nan_warns_and_still_returns_the_check(tmp_path):
+    from langchain_semantix.judges.cascade import LabelWriteWarning
+
+    class Uncertain(Judge):
+        def evaluate(self, output, intent_description, threshold=None):
+            return Verdict(passed=False, score=0.5)
+
+    judge = CascadeJudge(Uncertain(), _NanJudge(), band=(0.0, 1.0), labels=tmp_path / "l.jsonl")
+    with pytest.warns(LabelWriteWarning, match=r"strong judge .* returned a non-finite score \(nan\) for 1 output"):
+        verdicts = judge.evaluate_batch([("fine", "Be polite."), ("a nan", "Be polite.")])
+    assert [v.passed for v in verdicts] == [True, True] and verdicts[1].score != verdicts[1].score
+    assert [e.output for e in judge.collected] == ["fine"] and judge.stats.labels_written == 1
+    assert [e.output for e in read_labels(tmp_path / "l.jsonl")] == ["fine"]
