@@ -48,8 +48,12 @@ class CachedJudge(Judge):
     """
 
     def __init__(self, judge: Judge, *, maxsize: int = 10_000) -> None:
+        if not isinstance(judge, Judge):
+            raise TypeError(f"CachedJudge's judge must be a Judge to wrap (e.g. CachedJudge(NLIJudge())), got {judge!r:.80}")
+        if isinstance(maxsize, bool) or not isinstance(maxsize, int):
+            raise TypeError(f"CachedJudge's maxsize must be a whole number of verdicts >= 1 (e.g. maxsize=50_000), got {maxsize!r}")
         if maxsize < 1:
-            raise ValueError("maxsize must be at least 1")
+            raise ValueError(f"CachedJudge's maxsize must be a whole number of verdicts >= 1 (e.g. maxsize=50_000), got {maxsize!r}")
         self.judge = judge
         self.maxsize = maxsize
         self.default_threshold = judge.default_threshold

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import warnings
@@ -120,19 +121,32 @@ class CascadeJudge(Judge):
         from langchain_semantix.training.judge.labels import LabelledExample, judge_identity
 
         who = judge_identity(self.strong)
-        examples = [
-            LabelledExample(
-                requirement=requirement,
-                output=output,
-                label=verdict.passed,
-                intent=verdict.intent,
-                source=f"judge:{who}",
-                score=verdict.score,
-                judge=who,
-                metadata={"local_score": lv.score, "local_judge": judge_identity(self.local)},
+        examples = []
+        unlabelled = 0
+        for (output, requirement), lv, verdict in zip(pairs, local, strong):
+            if verdict.score is not None and not math.isfinite(verdict.score):
+                unlabelled += 1  # the check still returns the strong verdict; only its label is skipped
+                continue
+            examples.append(
+                LabelledExample(
+                    requirement=requirement,
+                    output=output,
+                    label=verdict.passed,
+                    intent=verdict.intent,
+                    source=f"judge:{who}",
+                    score=verdict.score,
+                    judge=who,
+                    metadata={"local_score": lv.score, "local_judge": judge_identity(self.local)},
+                )
             )
-            for (output, requirement), lv, verdict in zip(pairs, local, strong)
-        ]
+        if unlabelled:
+            bad = next(v.score for v in strong if v.score is not None and not math.isfinite(v.score))
+            warnings.warn(
+                f"CascadeJudge's strong judge {who} returned a non-finite score ({bad!r}) for {unlabelled} "
+                "output(s); their verdicts are returned but not stored as labels - fix the strong judge",
+                LabelWriteWarning,
+                stacklevel=4,
+            )
         failed = 0
         if self.labels is not None:
             try:

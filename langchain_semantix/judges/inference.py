@@ -225,13 +225,17 @@ def model_input_names(tokenizer: Any) -> tuple[str, ...]:
 
 
 def model_max_length(tokenizer: Any, config: Any, requested: int | None) -> int:
-    """Tokens per pass: ``requested``, else the tokenizer's limit capped by the position embeddings."""
-    if requested is not None:
-        return int(requested)
-    limits = [int(tokenizer.model_max_length)] if tokenizer.model_max_length < 1_000_000 else []
+    """Tokens per pass: ``requested``, else the tokenizer's limit; either capped by the position
+    embeddings (a longer pass would index past them and crash)."""
     positions = getattr(config, "max_position_embeddings", None)
-    if positions:
-        limits.append(int(positions) - (2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0))
+    cap = None
+    if isinstance(positions, int) and not isinstance(positions, bool) and positions > 0:
+        cap = positions - (2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0)
+    if requested is not None:
+        return min(int(requested), cap) if cap is not None else int(requested)
+    limits = [int(tokenizer.model_max_length)] if tokenizer.model_max_length < 1_000_000 else []
+    if cap is not None:
+        limits.append(cap)
     return min(limits) if limits else 512
 
 

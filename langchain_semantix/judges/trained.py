@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,37 @@ _MAX_CACHED_REQUIREMENTS = 4096
 def is_trained_judge_dir(path: str | os.PathLike[str]) -> bool:
     """``True`` if ``path`` is a folder written by ``train_judge`` (it holds the manifest)."""
     return (Path(path) / MANIFEST_NAME).is_file()
+
+
+def _malformed(path: Path, problem: str) -> JudgeModelError:
+    return JudgeModelError(f"{path} is malformed ({problem}); retrain the judge")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _read_manifest(path: Path, manifest: dict[str, Any]) -> tuple[dict[str, float], float, int]:
+    """The per-requirement thresholds, the global one and the recipe's max_length, checked."""
+    thresholds = manifest.get("thresholds", {})
+    if not isinstance(thresholds, dict):
+        raise _malformed(path, f"'thresholds' must be an object, got {thresholds!r}")
+    default = thresholds.get("global", 0.5)
+    if not _is_number(default) or not 0 <= default <= 1:
+        raise _malformed(path, f"'thresholds.global' must be a number in [0, 1], got {default!r}")
+    per = thresholds.get("requirements", {})
+    if not isinstance(per, dict):
+        raise _malformed(path, f"'thresholds.requirements' must be an object of requirement: threshold, got {per!r}")
+    for requirement, value in per.items():
+        if not _is_number(value) or not 0 <= value <= 1:
+            raise _malformed(path, f"the threshold of requirement {requirement!r} must be a number in [0, 1], got {value!r}")
+    recipe = manifest.get("recipe", {})
+    if not isinstance(recipe, dict):
+        raise _malformed(path, f"'recipe' must be an object, got {recipe!r}")
+    max_length = recipe.get("max_length", 256)
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+        raise _malformed(path, f"'recipe.max_length' must be a whole number >= 1, got {max_length!r}")
+    return {str(k): float(v) for k, v in per.items()}, float(default), max_length
 
 
 class TrainedJudge(WindowedJudge):
@@ -80,13 +112,13 @@ class TrainedJudge(WindowedJudge):
             self.manifest: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise JudgeModelError(f"{manifest_path} is not valid JSON ({exc}); retrain the judge") from exc
+        if not isinstance(self.manifest, dict):
+            raise _malformed(manifest_path, f"a JSON {type(self.manifest).__name__}, not an object")
         if self.manifest.get("schema_version") != MANIFEST_SCHEMA:
             raise JudgeModelError(f"{manifest_path} has schema {self.manifest.get('schema_version')}, expected {MANIFEST_SCHEMA}")
         self.batch_size = batch_size
         self.set_window_options(long_output, window_overlap, max_windows)
-        self.thresholds: dict[str, float] = dict(self.manifest.get("thresholds", {}).get("requirements", {}))
-        self.default_threshold = float(self.manifest.get("thresholds", {}).get("global", 0.5))
-        max_length = int(self.manifest.get("recipe", {}).get("max_length", 256))
+        self.thresholds, self.default_threshold, max_length = _read_manifest(manifest_path, self.manifest)
         try:
             self._scorer = load_pair_scorer(str(self.path), backend=backend, device=device, max_length=max_length, batch_size=batch_size)
         except (JudgeModelError, ValueError):

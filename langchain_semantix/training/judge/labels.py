@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import math
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -242,6 +243,16 @@ def read_labels(path: str | os.PathLike[str], *, intents: Mapping[str, Any] | No
 
             examples = read_labels("labels.jsonl")
     """
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise TypeError(
+            f"read_labels' path must be the path of a JSONL or CSV label file (str or Path) or a postgresql:// "
+            f"store, got {type(path).__name__}"
+        )
+    if intents is not None and not isinstance(intents, Mapping):
+        raise TypeError(
+            f"read_labels' intents must be a mapping of intent name to its Intent class or requirement text, "
+            f"e.g. intents={{'PoliteDecline': PoliteDecline}}, got {type(intents).__name__}"
+        )
     if is_store_spec(path):
         return _read_store(path)
     path = Path(path)
@@ -379,6 +390,12 @@ def label_with(
         threshold = getattr(intent, "threshold", None)
     verdicts = judge.evaluate_batch([(o, requirement) for o in outputs], threshold)
     identity = judge_identity(judge)
+    for n, v in enumerate(verdicts):
+        if v.score is not None and not math.isfinite(v.score):
+            raise LabelError(
+                f"judge {identity} returned the score {v.score!r} for output {n} ({outputs[n]!r:.60}); a label needs "
+                "a finite score (or none): fix the judge, or label these outputs with another one"
+            )
     examples = [
         LabelledExample(
             requirement=requirement,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -222,14 +223,24 @@ def _check_output_dir(output_dir: Path) -> None:
         raise NotADirectoryError(f"{output_dir} is a file; give a folder for the trained judge")
     if output_dir.exists() and any(output_dir.iterdir()) and not (output_dir / MANIFEST_NAME).exists():
         raise FileExistsError(f"{output_dir} is not empty and holds no trained judge; choose an empty or new folder")
+    if output_dir.exists() and not os.access(output_dir, os.W_OK):
+        raise PermissionError(f"{output_dir} is not writable; choose another folder or fix its permissions")
+
+
+def _make_output_dir(output_dir: Path) -> bool:
+    """Create ``output_dir`` if it is missing; ``True`` if this call created it."""
+    if output_dir.is_dir():
+        return False
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        output_dir.mkdir(parents=True)
     except OSError as exc:
         from langchain_semantix.training.atomic import write_error
 
         raise write_error(exc, output_dir) from exc
     if not os.access(output_dir, os.W_OK):
+        output_dir.rmdir()
         raise PermissionError(f"{output_dir} is not writable; choose another folder or fix its permissions")
+    return True
 
 
 def _calibrate(judge: TrainedJudge, held_out: Sequence[LabelledExample], seed: int) -> dict[str, Any]:
@@ -283,16 +294,21 @@ def train_judge(
     examples = as_examples(examples, what="train_judge's examples")
     recipe = _recipe_with(recipe, overrides)
     output_dir = _checked_output_dir(output_dir, calibration_fraction)
+    _check_seed_and_threads(seed, threads)
     check_trainable(
         [*examples, *(bundled_corpus() if recipe.use_corpus else [])],
         what="the labels" + (" and the bundled corpus" if recipe.use_corpus else ""),
     )
     _check_output_dir(output_dir)
     base = resolve_base_model(base_model)
+    _check_base_model(base, recipe)
+    # Everything is checked: only now is output_dir created (and removed again if this run
+    # created it and fails), so a refused run leaves nothing behind.
+    created = _make_output_dir(output_dir)
     import torch
 
     previous_threads, previous_deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
-    if threads:
+    if threads is not None:
         torch.set_num_threads(threads)
     # Everything is written to a staging folder beside output_dir and moved into place at the
     # end, so a run that fails (a full disk, Ctrl-C) never leaves a half-written judge behind.
@@ -301,11 +317,57 @@ def train_judge(
         _seed_everything(seed)
         _train_into(staging, examples, base, recipe, seed=seed, calibration_fraction=calibration_fraction, progress=progress)
         _move_into_place(staging, output_dir)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                output_dir.rmdir()  # only if still empty: never a judge
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         torch.set_num_threads(previous_threads)
         torch.use_deterministic_algorithms(previous_deterministic)
     return TrainedJudge(output_dir)
+
+
+def _check_seed_and_threads(seed: object, threads: object) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**32 - 1:
+        raise ValueError(f"seed must be a whole number in [0, 2**32-1], got {seed!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be a whole number >= 1 (or None: torch's default), got {threads!r}")
+
+
+def _position_limit(config: Any) -> int | None:
+    """Tokens the model's position embeddings cover (RoBERTa-style models reserve two)."""
+    positions = getattr(config, "max_position_embeddings", None)
+    if not isinstance(positions, int) or isinstance(positions, bool) or positions <= 0:
+        return None
+    return positions - (2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0)
+
+
+def _base_model_error(base: str, exc: BaseException) -> JudgeModelError:
+    return JudgeModelError(
+        f"base model {base!r} could not be loaded ({type(exc).__name__}: {exc}); pass the folder of a "
+        "Hugging Face sequence-classification or encoder model (config.json, weights, tokenizer), or "
+        "leave base_model unset to use the bundled all-MiniLM-L6-v2"
+    )
+
+
+def _check_base_model(base: str, recipe: TrainRecipe) -> None:
+    """The base model's config loads, and its position embeddings cover ``recipe.max_length``."""
+    try:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(base)
+    except ImportError:
+        raise
+    except Exception as exc:
+        raise _base_model_error(base, exc) from exc
+    limit = _position_limit(config)
+    if limit is not None and recipe.max_length > limit:
+        raise ValueError(
+            f"max_length {recipe.max_length} is more than base model {base!r} reads: its position "
+            f"embeddings cover {limit} tokens; pass max_length={limit} or less (longer outputs are read in windows)"
+        )
 
 
 def _recipe_with(recipe: TrainRecipe | None, overrides: dict[str, Any]) -> TrainRecipe:
@@ -343,8 +405,13 @@ def _train_into(
         split_calibration(examples, calibration_fraction, seed) if calibration_fraction else ([], list(range(len(examples))))
     )
     started, cpu_started = time.perf_counter(), time.process_time()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = _build_model(base)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        model = _build_model(base)
+    except ImportError:
+        raise
+    except Exception as exc:
+        raise _base_model_error(base, exc) from exc
     data = _training_set([examples[i] for i in train_idx], recipe, seed)
     losses = _fit(model, tokenizer, data, recipe, progress)
     try:

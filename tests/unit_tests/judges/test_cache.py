@@ -54,3 +54,17 @@ def test_long_texts_are_keyed_by_digest_not_kept():
     assert judge.evaluate(long_text, REQ).cached
     (key,) = judge._cache
     assert isinstance(key[1], bytes) and len(key[1]) == 32 and key[2] == REQ
+
+
+def test_bad_arguments_are_named():
+    import pytest
+
+    for maxsize in ("x", None, float("nan"), 10.0, True):
+        with pytest.raises(TypeError, match=f"CachedJudge's maxsize must be a whole number of verdicts >= 1 .*got {maxsize!r}"):
+            CachedJudge(KeywordJudge(), maxsize=maxsize)
+    for maxsize in (0, -5):
+        with pytest.raises(ValueError, match=f"maxsize must be a whole number of verdicts >= 1 .*got {maxsize}"):
+            CachedJudge(KeywordJudge(), maxsize=maxsize)
+    with pytest.raises(TypeError, match="CachedJudge's judge must be a Judge to wrap .*got None"):
+        CachedJudge(None)
+    assert CachedJudge(KeywordJudge(), maxsize=1).maxsize == 1

@@ -96,3 +96,35 @@ def test_window_scores_are_the_models_scores_of_each_window(judge_dir, backend):
         batch = tokenizer([REQ] * len(windows), windows, padding=True, return_tensors="pt")
         expected = torch.sigmoid(model(**batch).logits[:, 0]).tolist()
     assert len(windows) > 1 and verdict.window_scores == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "problem"),
+    [
+        ([1], "a JSON list, not an object"),
+        ({"schema_version": 1, "thresholds": None}, "'thresholds' must be an object, got None"),
+        ({"schema_version": 1, "thresholds": {"global": "abc"}}, r"'thresholds.global' must be a number in \[0, 1\], got 'abc'"),
+        ({"schema_version": 1, "thresholds": {"global": float("nan")}}, r"'thresholds.global' must be a number"),
+        ({"schema_version": 1, "thresholds": {"requirements": [1, 2]}}, "'thresholds.requirements' must be an object"),
+        ({"schema_version": 1, "thresholds": {"requirements": {"Be kind.": "x"}}}, "the threshold of requirement 'Be kind.'"),
+        ({"schema_version": 1, "recipe": {"max_length": "x"}}, "'recipe.max_length' must be a whole number >= 1, got 'x'"),
+        ({"schema_version": 1, "recipe": None}, "'recipe' must be an object"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_a_judge_model_error(tmp_path, manifest, problem):
+    from langchain_semantix.errors import JudgeModelError
+
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(JudgeModelError, match=rf"{MANIFEST_NAME} is malformed \({problem}.*\); retrain the judge"):
+        TrainedJudge(tmp_path)
+
+
+def test_the_cli_reports_a_malformed_manifest_as_an_input_error(tmp_path, capsys):
+    from langchain_semantix.cli import main
+
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps({"requirement": "Be polite.", "output": "Thanks", "label": True}) + "\n")
+    (tmp_path / "j").mkdir()
+    (tmp_path / "j" / MANIFEST_NAME).write_text("[1]")
+    assert main(["judge", "eval", str(labels), "--judge", f"trained:{tmp_path / 'j'}"]) == 2
+    assert "is malformed (a JSON list, not an object); retrain the judge" in capsys.readouterr().err

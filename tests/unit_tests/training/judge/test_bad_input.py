@@ -221,3 +221,98 @@ def test_eval_checks_its_report_destination_before_judging(tmp_path, capsys):
     assert f"the folder {destination.parent} does not exist; create it first" in capsys.readouterr().err
     assert main(["judge", "eval", str(labels), "--judge", "nli", "--json", str(tmp_path)]) == 2
     assert "is a directory; give a file name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"seed": "x"}, r"seed must be a whole number in \[0, 2\*\*32-1\], got 'x'"),
+        ({"seed": -1}, r"seed must be a whole number in \[0, 2\*\*32-1\], got -1"),
+        ({"seed": 2**32}, r"seed must be a whole number in \[0, 2\*\*32-1\]"),
+        ({"threads": -1}, "threads must be a whole number >= 1"),
+        ({"threads": 0}, "threads must be a whole number >= 1"),
+        ({"threads": "x"}, "threads must be a whole number >= 1"),
+    ],
+)
+def test_train_judge_checks_seed_and_threads_before_creating_anything(tmp_path, options, message):
+    with pytest.raises(ValueError, match=message):
+        train_judge(EXAMPLES, output_dir=tmp_path / "j", use_corpus=False, **options)
+    assert not (tmp_path / "j").exists()
+
+
+@pytest.mark.parametrize("kind", ["readme", "empty-config", "file"])
+def test_a_base_model_that_is_not_a_model_is_a_judge_model_error(tmp_path, kind):
+    from langchain_semantix.judges.nli import JudgeModelError
+
+    base = tmp_path / "base"
+    if kind == "file":
+        base.write_text("not a model")
+    else:
+        base.mkdir()
+        (base / ("readme.txt" if kind == "readme" else "config.json")).write_text("hello" if kind == "readme" else "{}")
+    with pytest.raises(JudgeModelError, match=rf"base model '{base}' could not be loaded .*bundled all-MiniLM-L6-v2"):
+        train_judge(EXAMPLES, output_dir=tmp_path / "j", base_model=base, use_corpus=False, progress=False)
+    assert not (tmp_path / "j").exists()  # a refused run leaves no empty folder behind
+
+
+def test_a_failed_run_removes_the_folder_it_created_only(tmp_path, monkeypatch):
+    import langchain_semantix.training.judge.train as train_module
+    from langchain_semantix.judges import bundled_minilm_path
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(train_module, "_train_into", broken)
+    options = {"base_model": bundled_minilm_path(), "use_corpus": False, "progress": False}
+    with pytest.raises(RuntimeError, match="boom"):
+        train_judge(EXAMPLES, output_dir=tmp_path / "new" / "j", **options)
+    assert not (tmp_path / "new" / "j").exists()
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(RuntimeError, match="boom"):
+        train_judge(EXAMPLES, output_dir=tmp_path / "mine", **options)
+    assert (tmp_path / "mine").is_dir()  # the user's own (empty) folder stays
+
+
+@pytest.mark.parametrize(
+    ("path", "intents", "message"),
+    [
+        (None, None, "read_labels' path must be the path of a JSONL or CSV label file .*got NoneType"),
+        (b"labels.jsonl", None, "read_labels' path must be .*got bytes"),
+        ("FILE", ["Foo"], r"read_labels' intents must be a mapping of intent name .*intents=\{'PoliteDecline': PoliteDecline\}, got list"),
+        ("FILE", "Foo", "read_labels' intents must be a mapping .*got str"),
+    ],
+)
+def test_read_labels_names_a_bad_path_or_intents(tmp_path, path, intents, message):
+    labels = tmp_path / "l.jsonl"
+    labels.write_text(json.dumps({"intent": "Foo", "output": "Thanks!", "label": True}) + "\n")
+    with pytest.raises(TypeError, match=message):
+        read_labels(labels if path == "FILE" else path, intents=intents)
+    assert read_labels(labels, intents={"Foo": "Be polite."})[0].requirement == "Be polite."
+
+
+class _NanJudge(Judge):
+    def evaluate(self, output, intent_description, threshold=None):
+        return Verdict(passed=True, score=float("nan") if "nan" in output else 0.5)
+
+
+def test_label_with_names_a_judge_returning_a_nan_score(tmp_path):
+    store = LabelStore(tmp_path / "l.jsonl")
+    with pytest.raises(LabelError, match=r"judge .* returned the score nan for output 1 \('a nan'\); a label needs a finite score"):
+        label_with(_NanJudge(), ["fine", "a nan"], "Be polite.", store=store)
+    assert not (tmp_path / "l.jsonl").exists() or not (tmp_path / "l.jsonl").read_text()  # nothing half-stored
+    assert [e.score for e in label_with(_NanJudge(), ["fine"], "Be polite.")] == [0.5]
+
+
+def test_a_cascade_whose_strong_judge_returns_nan_warns_and_still_returns_the_check(tmp_path):
+    from langchain_semantix.judges.cascade import LabelWriteWarning
+
+    class Uncertain(Judge):
+        def evaluate(self, output, intent_description, threshold=None):
+            return Verdict(passed=False, score=0.5)
+
+    judge = CascadeJudge(Uncertain(), _NanJudge(), band=(0.0, 1.0), labels=tmp_path / "l.jsonl")
+    with pytest.warns(LabelWriteWarning, match=r"strong judge .* returned a non-finite score \(nan\) for 1 output"):
+        verdicts = judge.evaluate_batch([("fine", "Be polite."), ("a nan", "Be polite.")])
+    assert [v.passed for v in verdicts] == [True, True] and verdicts[1].score != verdicts[1].score
+    assert [e.output for e in judge.collected] == ["fine"] and judge.stats.labels_written == 1
+    assert [e.output for e in read_labels(tmp_path / "l.jsonl")] == ["fine"]

@@ -153,3 +153,24 @@ def test_a_failed_run_leaves_the_previous_judge_whole(
     again = train_judge(examples(), output_dir=folder, base_model=tiny_nli_path, seed=1, **TINY)
     assert again.manifest["seed"] == 1 and first.manifest["seed"] == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["judge"]
+
+
+def test_a_max_length_past_the_position_embeddings_is_refused_and_the_judge_kept(trained: TrainedJudge, tiny_nli_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in trained.path.iterdir()}
+    with pytest.raises(ValueError, match=r"max_length 4096 .* cover 512 tokens; pass max_length=512 or less"):
+        train_judge(examples(), output_dir=trained.path, base_model=tiny_nli_path, max_length=4096, **TINY)
+    assert {p.name: p.read_bytes() for p in trained.path.iterdir()} == before
+
+
+def test_an_old_judge_with_a_too_large_max_length_is_capped_at_load(trained: TrainedJudge, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "old"
+    shutil.copytree(trained.path, folder)
+    manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    manifest["recipe"]["max_length"] = 4096
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest))
+    old = TrainedJudge(folder, backend="torch")
+    assert old.max_length == 512
+    verdict = old.evaluate("Thanks, but I can't come. " * 400, DECLINE)
+    assert verdict.score is not None and verdict.truncated
