@@ -138,6 +138,8 @@ def test_cli_reads_a_connection_string(server, namespace, tmp_path, capsys):
     assert _lines(tmp_path / "sft.jsonl") == 30
     assert main(["calibrate", spec]) == 0
     assert "Polite: threshold" in capsys.readouterr().out
+    assert main(["calibrate", spec, "-o", str(tmp_path / "th.json")]) == 0  # the open store is not compared with -o
+    assert "Polite" in json.loads((tmp_path / "th.json").read_text())["intents"]
     # a connection string works in the Python API as a path does
     assert sum(1 for _ in iter_records(spec)) == 30
     assert EXPORTERS["openai-preference"](spec, tmp_path / "dpo.jsonl").written == 30
