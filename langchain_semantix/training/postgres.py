@@ -211,6 +211,9 @@ def open_store(
     :class:`StoreConnectionError` naming the fix. The pool checks a connection before
     lending it, so after a server restart writers get fresh connections. Many processes
     may open the same database at once: the migrations run under an advisory lock.
+    Tables already up to date are left alone, so a role that may only read opens the
+    store too; a role that may not create the missing tables gets a
+    :class:`StoreConnectionError` naming the fix.
 
     Args:
         conn_str: ``postgresql://user:password@host:port/dbname`` (libpq syntax).
@@ -237,10 +240,12 @@ def open_store(
     with probe, ConnectionPool(conn_str, **kwargs, check=ConnectionPool.check_connection) as pool:
         pool.open(wait=True, timeout=connect_timeout)
         store = PostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
-        if setup:
+        if setup and not _schema_is_current(probe.execute, psycopg, len(store.MIGRATIONS)):
             _wait_for_setup_lock(lambda: probe.execute(_TRY_LOCK, (_SETUP_LOCK_KEY,)).fetchone()[0])
             try:
                 store.setup()
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise _setup_refused(exc, conn_str) from None
             finally:
                 probe.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
         probe.close()
@@ -277,7 +282,7 @@ async def open_async_store(
     async with probe, AsyncConnectionPool(conn_str, **kwargs, check=AsyncConnectionPool.check_connection) as pool:
         await pool.open(wait=True, timeout=connect_timeout)
         store = AsyncPostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
-        if setup:
+        if setup and not await _aschema_is_current(probe, psycopg, len(store.MIGRATIONS)):
             deadline = time.monotonic() + _SETUP_WAIT_S
             while not (await (await probe.execute(_TRY_LOCK, (_SETUP_LOCK_KEY,))).fetchone())[0]:  # type: ignore[index]
                 if time.monotonic() > deadline:
@@ -285,6 +290,8 @@ async def open_async_store(
                 await asyncio.sleep(0.1)
             try:
                 await store.setup()
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise _setup_refused(exc, conn_str) from None
             finally:
                 await probe.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
         await probe.close()
@@ -292,6 +299,37 @@ async def open_async_store(
             yield store
         finally:
             await aflush_store(store)
+
+
+_VERSION_SQL = "SELECT max(v) FROM store_migrations"
+
+
+def _schema_is_current(execute: Callable[[str], Any], psycopg: Any, migrations: int) -> bool:
+    """Whether the store tables exist with every migration applied: then ``setup()`` would
+    change nothing, and a role that may only read (no CREATE) can open the store."""
+    try:
+        row = execute(_VERSION_SQL).fetchone()
+    except psycopg.Error:  # no table yet, or no right to read it: let setup() say
+        return False
+    return row is not None and row[0] is not None and row[0] >= migrations - 1
+
+
+async def _aschema_is_current(probe: Any, psycopg: Any, migrations: int) -> bool:
+    try:
+        row = await (await probe.execute(_VERSION_SQL)).fetchone()
+    except psycopg.Error:
+        return False
+    return row is not None and row[0] is not None and row[0] >= migrations - 1
+
+
+def _setup_refused(exc: BaseException, conn_str: str) -> StoreConnectionError:
+    text = str(exc).strip()
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return StoreConnectionError(
+        f"cannot create or migrate the store tables in {redact(conn_str)}: {first_line}. Fix: run once as a role that "
+        "may create tables (the database owner, or GRANT CREATE ON SCHEMA public TO the user) so the tables exist and "
+        "are up to date; roles that only read (SELECT) can then open the store"
+    )
 
 
 def _wait_for_setup_lock(try_lock: Callable[[], bool]) -> None:
