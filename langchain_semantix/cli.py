@@ -283,7 +283,10 @@ def _calibrate_destinations(args: argparse.Namespace) -> tuple[Path | None, Path
     from langchain_semantix.training.atomic import check_not_source, check_replaceable, same_file
     from langchain_semantix.training.calibrate import _check_thresholds_destination
 
-    inputs = [p for p in (args.source, args.labelled) if p and not str(p).startswith(_CONNECTION_PREFIXES)]
+    # files only: a postgresql:// source is a string here, or already an open store (see _run)
+    inputs = [
+        p for p in (args.source, args.labelled) if isinstance(p, (str, os.PathLike)) and p and not str(p).startswith(_CONNECTION_PREFIXES)
+    ]
     output = plot = None
     plot_format = ""
     if args.output:

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import time
@@ -83,24 +84,71 @@ def is_connection_string(spec: object) -> bool:
 
 def split_spec(spec: str) -> tuple[str, tuple[str, ...] | None]:
     """Split ``postgresql://...#semantix.corrections`` into the connection string and the
-    namespace named by the fragment (dots separate its parts); ``None`` without one."""
-    base, _, fragment = spec.partition("#")
-    namespace = tuple(part for part in fragment.split(".") if part) if fragment else None
-    return base, namespace
+    namespace named by the fragment (dots separate its parts); ``None`` without one.
+
+    An empty or malformed fragment (``#``, ``#.a``, ``#a..b``) is refused with ``ValueError``
+    rather than read as another namespace, as is a ``#`` inside the password (percent-encode it)."""
+    base, sep, fragment = spec.partition("#")
+    if not sep:
+        return base, None
+    if "@" in fragment and "@" not in base.partition("://")[2]:
+        raise ValueError(
+            f"{redact(spec)}: the '#' comes before the '@', so it is in the user name or password, where it would "
+            "start the #namespace; percent-encode # as %23 (a password PASS#WORD is written postgresql://USER:PASS%23WORD@HOST/DB)"
+        )
+    parts = fragment.split(".")
+    if not all(parts):
+        raise ValueError(f"{redact(spec)}: #{fragment:.60} is not a namespace; use #part.part, e.g. #semantix.corrections")
+    return base, tuple(parts)
 
 
 def redact(conn_str: str) -> str:
-    """The connection string with its password replaced by ``***`` (safe for messages)."""
-    parts = urlsplit(conn_str)
-    if parts.password is None:
+    """The connection string with its password replaced by ``***`` (safe for messages).
+
+    A ``#`` inside the password (which should be percent-encoded) hides everything from
+    ``://`` to the ``@``, so no part of such a password is shown either."""
+    base, sep, fragment = conn_str.partition("#")
+    scheme, colon_slashes, rest = base.partition("://")
+    if sep and colon_slashes and "@" not in rest and "@" in fragment:
+        return f"{scheme}://***@{fragment.partition('@')[2]}"
+    try:
+        parts = urlsplit(conn_str)
+        password = parts.password
+    except ValueError:  # e.g. a port that is not a number: hide the whole user part
+        if colon_slashes and "@" in rest:
+            return f"{scheme}://***@{conn_str.partition('://')[2].rpartition('@')[2]}"
+        password = None
+    if password is None:
         return re.sub(r"(password=)[^&\s]*", r"\1***", conn_str)
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _password(conn_str: str) -> str | None:
+    """The password in ``conn_str`` (URL or ``password=`` form), to scrub it from error texts."""
+    try:
+        password = urlsplit(conn_str).password
+    except ValueError:
+        password = None
+    if password is None:
+        found = re.search(r"password=([^&\s]*)", conn_str)
+        password = found.group(1) if found else None
+    return password or None
 
 
 def _explain(exc: BaseException, conn_str: str) -> StoreConnectionError:
     text = str(exc)
+    password = _password(conn_str)
+    if password:
+        text = text.replace(password, "***")
     where = redact(conn_str)
+    if not isinstance(exc, _require_psycopg().OperationalError):  # libpq could not parse it (ProgrammingError)
+        first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        return StoreConnectionError(
+            f"the connection string {where} is malformed: {first_line}. Fix: write it as "
+            "postgresql://USER:PASSWORD@HOST:PORT/DBNAME with only libpq options after '?', and percent-encode "
+            "special characters in the user name and password (space as %20, # as %23, @ as %40, / as %2F)"
+        )
     if "password authentication failed" in text:
         fix = "check the password in the connection string (or PGPASSWORD / ~/.pgpass) for that user"
     elif "no password supplied" in text:
@@ -132,11 +180,24 @@ def is_postgres_store(store: object) -> bool:
     return any(cls.__module__.startswith("langgraph.store.postgres") for cls in type(store).__mro__)
 
 
+def _libpq_timeout(connect_timeout: float) -> int:
+    """libpq's ``connect_timeout`` (whole seconds, 0 = wait forever) for ``connect_timeout``
+    seconds: rounded up, at least 1, so a fraction of a second never means "forever"."""
+    if (
+        isinstance(connect_timeout, bool)
+        or not isinstance(connect_timeout, (int, float))
+        or not 0 < connect_timeout < math.inf  # also refuses NaN
+    ):
+        raise ValueError(f"connect_timeout must be a finite number of seconds above 0, e.g. 10; got {connect_timeout!r:.60}")
+    return max(1, math.ceil(connect_timeout))
+
+
 def _pool_options(pool_size: int, connect_timeout: float) -> dict[str, Any]:
     """What ``PostgresStore.from_conn_string`` gives its pool, plus bounded waits."""
     from psycopg.rows import dict_row
 
-    connection = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, "connect_timeout": int(connect_timeout)}
+    timeout = _libpq_timeout(connect_timeout)
+    connection = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row, "connect_timeout": timeout}
     return {"min_size": 1, "max_size": pool_size, "kwargs": connection, "open": False, "timeout": connect_timeout}
 
 
@@ -150,6 +211,9 @@ def open_store(
     :class:`StoreConnectionError` naming the fix. The pool checks a connection before
     lending it, so after a server restart writers get fresh connections. Many processes
     may open the same database at once: the migrations run under an advisory lock.
+    Tables already up to date are left alone, so a role that may only read opens the
+    store too; a role that may not create the missing tables gets a
+    :class:`StoreConnectionError` naming the fix.
 
     Args:
         conn_str: ``postgresql://user:password@host:port/dbname`` (libpq syntax).
@@ -169,17 +233,19 @@ def open_store(
     from psycopg_pool import ConnectionPool
 
     try:
-        probe = psycopg.connect(conn_str, autocommit=True, connect_timeout=int(connect_timeout))
-    except psycopg.OperationalError as exc:
+        probe = psycopg.connect(conn_str, autocommit=True, connect_timeout=_libpq_timeout(connect_timeout))
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
         raise _explain(exc, conn_str) from None
     kwargs = _pool_options(pool_size, connect_timeout)
     with probe, ConnectionPool(conn_str, **kwargs, check=ConnectionPool.check_connection) as pool:
         pool.open(wait=True, timeout=connect_timeout)
         store = PostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
-        if setup:
+        if setup and not _schema_is_current(probe.execute, psycopg, len(store.MIGRATIONS)):
             _wait_for_setup_lock(lambda: probe.execute(_TRY_LOCK, (_SETUP_LOCK_KEY,)).fetchone()[0])
             try:
                 store.setup()
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise _setup_refused(exc, conn_str) from None
             finally:
                 probe.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
         probe.close()
@@ -209,14 +275,14 @@ async def open_async_store(
     from langchain_semantix.training.shared_store import aflush_store
 
     try:
-        probe = await psycopg.AsyncConnection.connect(conn_str, autocommit=True, connect_timeout=int(connect_timeout))
-    except psycopg.OperationalError as exc:
+        probe = await psycopg.AsyncConnection.connect(conn_str, autocommit=True, connect_timeout=_libpq_timeout(connect_timeout))
+    except (psycopg.OperationalError, psycopg.ProgrammingError) as exc:
         raise _explain(exc, conn_str) from None
     kwargs = _pool_options(pool_size, connect_timeout)
     async with probe, AsyncConnectionPool(conn_str, **kwargs, check=AsyncConnectionPool.check_connection) as pool:
         await pool.open(wait=True, timeout=connect_timeout)
         store = AsyncPostgresStore(pool, ttl=ttl)  # type: ignore[arg-type]  # rows are dicts (row_factory in kwargs)
-        if setup:
+        if setup and not await _aschema_is_current(probe, psycopg, len(store.MIGRATIONS)):
             deadline = time.monotonic() + _SETUP_WAIT_S
             while not (await (await probe.execute(_TRY_LOCK, (_SETUP_LOCK_KEY,))).fetchone())[0]:  # type: ignore[index]
                 if time.monotonic() > deadline:
@@ -224,6 +290,8 @@ async def open_async_store(
                 await asyncio.sleep(0.1)
             try:
                 await store.setup()
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise _setup_refused(exc, conn_str) from None
             finally:
                 await probe.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
         await probe.close()
@@ -231,6 +299,37 @@ async def open_async_store(
             yield store
         finally:
             await aflush_store(store)
+
+
+_VERSION_SQL = "SELECT max(v) FROM store_migrations"
+
+
+def _schema_is_current(execute: Callable[[str], Any], psycopg: Any, migrations: int) -> bool:
+    """Whether the store tables exist with every migration applied: then ``setup()`` would
+    change nothing, and a role that may only read (no CREATE) can open the store."""
+    try:
+        row = execute(_VERSION_SQL).fetchone()
+    except psycopg.Error:  # no table yet, or no right to read it: let setup() say
+        return False
+    return row is not None and row[0] is not None and row[0] >= migrations - 1
+
+
+async def _aschema_is_current(probe: Any, psycopg: Any, migrations: int) -> bool:
+    try:
+        row = await (await probe.execute(_VERSION_SQL)).fetchone()
+    except psycopg.Error:
+        return False
+    return row is not None and row[0] is not None and row[0] >= migrations - 1
+
+
+def _setup_refused(exc: BaseException, conn_str: str) -> StoreConnectionError:
+    text = str(exc).strip()
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return StoreConnectionError(
+        f"cannot create or migrate the store tables in {redact(conn_str)}: {first_line}. Fix: run once as a role that "
+        "may create tables (the database owner, or GRANT CREATE ON SCHEMA public TO the user) so the tables exist and "
+        "are up to date; roles that only read (SELECT) can then open the store"
+    )
 
 
 def _wait_for_setup_lock(try_lock: Callable[[], bool]) -> None:

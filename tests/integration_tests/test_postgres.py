@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("psycopg", reason="needs the postgres extra: pip install 'langchain-semantix[postgres]'")
+psycopg = pytest.importorskip("psycopg", reason="needs the postgres extra: pip install 'langchain-semantix[postgres]'")
 pytest.importorskip("langgraph.store.postgres", reason="needs langgraph-checkpoint-postgres (the postgres extra)")
 
 from langchain_semantix import TrainingCollector, with_intent_retry  # noqa: E402
@@ -138,6 +138,8 @@ def test_cli_reads_a_connection_string(server, namespace, tmp_path, capsys):
     assert _lines(tmp_path / "sft.jsonl") == 30
     assert main(["calibrate", spec]) == 0
     assert "Polite: threshold" in capsys.readouterr().out
+    assert main(["calibrate", spec, "-o", str(tmp_path / "th.json")]) == 0  # the open store is not compared with -o
+    assert "Polite" in json.loads((tmp_path / "th.json").read_text())["intents"]
     # a connection string works in the Python API as a path does
     assert sum(1 for _ in iter_records(spec)) == 30
     assert EXPORTERS["openai-preference"](spec, tmp_path / "dpo.jsonl").written == 30
@@ -371,3 +373,37 @@ def test_labels_through_a_connection_string(server, tmp_path, capsys):
     empty = f"{server.url()}#semantix.nolabels{uuid.uuid4().hex[:6]}"
     with pytest.raises(LabelError, match="holds no labelled examples"):
         read_labels(empty)
+
+
+def test_a_read_only_role_reads_a_set_up_store_and_is_told_the_fix_otherwise(server, namespace, capsys):
+    suffix = uuid.uuid4().hex[:8]
+    db, reader = f"ro_{suffix}", f"reader_{suffix}"
+    server.psql(f"CREATE DATABASE {db}")
+    server.psql(f"CREATE ROLE {reader} LOGIN")
+    reader_url = server.url(reader, dbname=db)
+    with pytest.raises(StoreConnectionError, match="cannot create or migrate the store tables") as info:
+        with open_store(reader_url):  # no tables yet, and no right to create them
+            pass
+    assert "GRANT CREATE ON SCHEMA public" in str(info.value)
+
+    async def refused() -> None:
+        async with open_async_store(reader_url):
+            pass
+
+    with pytest.raises(StoreConnectionError, match="cannot create or migrate the store tables"):
+        asyncio.run(refused())
+    assert main(["stats", reader_url]) == 2
+    assert "cannot create or migrate the store tables" in capsys.readouterr().err
+    with open_store(server.url(dbname=db)) as store:  # the owner sets the store up once
+        _record(TrainingCollector.from_store(store, namespace=namespace), 0, 1)
+    server.psql(f"GRANT CONNECT ON DATABASE {db} TO {reader}")
+    with psycopg.connect(server.url(dbname=db), autocommit=True) as conn:
+        conn.execute(f"GRANT SELECT ON store, store_migrations TO {reader}")
+    assert main(["stats", _spec(server, namespace).replace(server.url(), reader_url)]) == 0
+    assert json.loads(capsys.readouterr().out)["total_pairs"] == 1
+
+    async def read() -> int:
+        async with open_async_store(reader_url) as store:
+            return len(await store.asearch(namespace, refresh_ttl=False))  # a refresh would write
+
+    assert asyncio.run(read()) == 1
