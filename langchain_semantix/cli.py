@@ -383,11 +383,9 @@ def _staged(path: Path, write: Callable[[Any], object]) -> Any:
 
 
 def _plot(report: dict[str, Any], image_format: str) -> bytes:
-    """The histograms as an image file's bytes (``image_format``: png, pdf, svg, ...)."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise ValueError("--plot needs matplotlib: pip install 'langchain-semantix[calibrate]'") from None
+    """The histograms as an image file's bytes (``image_format``: png, pdf, svg, ...);
+    ``_calibrate_destinations`` has already checked that matplotlib is installed."""
+    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

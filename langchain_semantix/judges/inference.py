@@ -31,6 +31,7 @@ __all__ = [
     "TorchPairScorer",
     "CrossEncoderPairScorer",
     "load_pair_scorer",
+    "position_limit",
     "plan_batches",
     "physical_cores",
 ]
@@ -224,13 +225,19 @@ def model_input_names(tokenizer: Any) -> tuple[str, ...]:
     return ("input_ids", "attention_mask", "token_type_ids") if segments else ("input_ids", "attention_mask")
 
 
+def position_limit(config: Any) -> int | None:
+    """Tokens the model's position embeddings cover (RoBERTa-style models reserve two), or
+    ``None`` when the config does not say."""
+    positions = getattr(config, "max_position_embeddings", None)
+    if not isinstance(positions, int) or isinstance(positions, bool) or positions <= 0:
+        return None
+    return positions - (2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0)
+
+
 def model_max_length(tokenizer: Any, config: Any, requested: int | None) -> int:
     """Tokens per pass: ``requested``, else the tokenizer's limit; either capped by the position
     embeddings (a longer pass would index past them and crash)."""
-    positions = getattr(config, "max_position_embeddings", None)
-    cap = None
-    if isinstance(positions, int) and not isinstance(positions, bool) and positions > 0:
-        cap = positions - (2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0)
+    cap = position_limit(config)
     if requested is not None:
         return min(int(requested), cap) if cap is not None else int(requested)
     limits = [int(tokenizer.model_max_length)] if tokenizer.model_max_length < 1_000_000 else []

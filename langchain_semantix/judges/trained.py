@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from langchain_semantix.errors import JudgeModelError
+from langchain_semantix.errors import JudgeModelError, require_threshold
 from langchain_semantix.judges.inference import Backend, load_pair_scorer
 from langchain_semantix.judges.windows import LongOutputRule, WindowedJudge, WindowJob, WindowScores, rows_per_job
 
@@ -34,8 +33,11 @@ def _malformed(path: Path, problem: str) -> JudgeModelError:
     return JudgeModelError(f"{path} is malformed ({problem}); retrain the judge")
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _threshold(path: Path, value: object, what: str) -> float:
+    try:
+        return require_threshold(value)
+    except (TypeError, ValueError):
+        raise _malformed(path, f"{what} must be a number in [0, 1], got {value!r}") from None
 
 
 def _read_manifest(path: Path, manifest: dict[str, Any]) -> tuple[dict[str, float], float, int]:
@@ -43,22 +45,18 @@ def _read_manifest(path: Path, manifest: dict[str, Any]) -> tuple[dict[str, floa
     thresholds = manifest.get("thresholds", {})
     if not isinstance(thresholds, dict):
         raise _malformed(path, f"'thresholds' must be an object, got {thresholds!r}")
-    default = thresholds.get("global", 0.5)
-    if not _is_number(default) or not 0 <= default <= 1:
-        raise _malformed(path, f"'thresholds.global' must be a number in [0, 1], got {default!r}")
+    default = _threshold(path, thresholds.get("global", 0.5), "'thresholds.global'")
     per = thresholds.get("requirements", {})
     if not isinstance(per, dict):
         raise _malformed(path, f"'thresholds.requirements' must be an object of requirement: threshold, got {per!r}")
-    for requirement, value in per.items():
-        if not _is_number(value) or not 0 <= value <= 1:
-            raise _malformed(path, f"the threshold of requirement {requirement!r} must be a number in [0, 1], got {value!r}")
+    per = {str(requirement): _threshold(path, value, f"the threshold of requirement {requirement!r}") for requirement, value in per.items()}
     recipe = manifest.get("recipe", {})
     if not isinstance(recipe, dict):
         raise _malformed(path, f"'recipe' must be an object, got {recipe!r}")
     max_length = recipe.get("max_length", 256)
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
         raise _malformed(path, f"'recipe.max_length' must be a whole number >= 1, got {max_length!r}")
-    return {str(k): float(v) for k, v in per.items()}, float(default), max_length
+    return per, default, max_length
 
 
 class TrainedJudge(WindowedJudge):

@@ -39,6 +39,7 @@ _FIXES = {
     errno.ENOENT: "create the folder first",
     errno.ENOTDIR: "a part of the path is a file, not a folder; fix the path",
     errno.EISDIR: "give a file name, not a folder",
+    errno.ENAMETOOLONG: "choose a shorter path",
 }
 
 
@@ -64,8 +65,6 @@ def write_error(exc: OSError, path: Path) -> OSError:
     """``exc`` restated for ``path``: what went wrong and how to fix it (same ``OSError`` subclass)."""
     reason = exc.strerror or str(exc)
     fix = _FIXES.get(exc.errno or 0, "check the destination and try again")
-    if exc.errno == errno.ENAMETOOLONG:
-        fix = "choose a shorter path"
     if exc.errno == errno.ENOENT and os.path.isdir(path.parent):
         # the folder is there, yet no file can be created in it (/proc, /sys)
         fix = f"the folder {path.parent} exists but its file system refuses to create files there; choose another folder"

@@ -175,6 +175,12 @@ def _fit(entry: IntentCalibration, beta: float, target_precision: float) -> tupl
     return float(thresholds[i]), f"precision {float(precision[i]):.3f}, recall {float(recall[i]):.3f}"
 
 
+def check_method(method: object) -> None:
+    """Refuse a calibration ``method`` that is not one of :data:`METHODS`."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r:.60}")
+
+
 def _check_options(min_samples: object, beta: object, target_precision: object) -> None:
     if min_samples is not None and (isinstance(min_samples, bool) or not isinstance(min_samples, int) or min_samples < 1):
         raise ValueError(f"min_samples must be a whole number >= 1, got {min_samples!r:.60}")
@@ -219,8 +225,7 @@ def calibration_report(
     Scores must lie between 0 and 1, as thresholds do: an intent with a score outside
     (a judge on another scale) raises ``ValueError`` naming the intent and the scores.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r:.60}")
+    check_method(method)
     _check_options(min_samples, beta, target_precision)
     minimum = min_samples if min_samples is not None else (1 if method == "midpoint" else 5)
     report: dict[str, IntentCalibration] = {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langchain_semantix.training.atomic import short_path_errors
+from langchain_semantix.training.atomic import check_not_source, short_path_errors
 from langchain_semantix.training.backends import JsonlBackend, RecordBackend, Source, is_store_spec, open_source
 from langchain_semantix.training.jsonl import NotARegularFileError, iter_jsonl_lines, read_jsonl, skip_line
 from langchain_semantix.training.records import RecordError, normalize_record, to_json_line
@@ -99,8 +99,8 @@ def _check_endpoints(src: RecordBackend, dst: RecordBackend) -> None:
     if isinstance(src, JsonlBackend):
         _check_source_file(src.path)
     if isinstance(dst, JsonlBackend):
-        if isinstance(src, JsonlBackend) and dst.path.exists() and os.path.samefile(src.path, dst.path):
-            raise ValueError(f"the destination {dst.path} is the source itself; choose another destination")
+        if isinstance(src, JsonlBackend):
+            check_not_source(dst.path, src.path)
         dst.file.check_destination()
 
 

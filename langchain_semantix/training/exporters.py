@@ -255,6 +255,18 @@ def _validation_path(path: Path) -> Path:
 _OPTIONS = ("dedupe", "validation_fraction", "seed", "create_dirs", "progress")
 
 
+def check_keywords(function: Callable[..., Any], options: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+    """Refuse a keyword in ``options`` that ``function`` (past its source and destination)
+    does not take, naming the public function and what it takes; ``extra`` are the keywords
+    its ``**options`` accept."""
+    parameters = inspect.signature(function).parameters
+    takes = [p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD][2:]
+    takes += [name for name in extra if name not in takes] if any(p.kind is p.VAR_KEYWORD for p in parameters.values()) else []
+    unknown = [key for key in options if key not in takes]
+    if unknown:
+        raise TypeError(f"{function.__name__}() got an unexpected keyword argument {unknown[0]!r:.60}; it takes {', '.join(takes)}")
+
+
 def _export(
     exporter: Callable[..., ExportResult],
     source: Source,
@@ -264,12 +276,7 @@ def _export(
     options: dict[str, Any],
 ) -> ExportResult:
     """Run ``exporter`` (the public function, named in errors) with ``convert`` as its format."""
-    unknown = [key for key in options if key not in _OPTIONS]
-    if unknown:
-        takes = [p.name for p in inspect.signature(exporter).parameters.values() if p.kind is not p.VAR_KEYWORD][2:]
-        raise TypeError(
-            f"{exporter.__name__}() got an unexpected keyword argument {unknown[0]!r:.60}; it takes {', '.join(takes + list(_OPTIONS))}"
-        )
+    check_keywords(exporter, options, _OPTIONS)
     validation_fraction = options.get("validation_fraction")
     seed = options.get("seed", 0)
 

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable
 from typing import Any
 
 from langchain_semantix.training.backends import Source
-from langchain_semantix.training.calibrate import METHODS, _check_options, calibration_report, save_thresholds
-from langchain_semantix.training.exporters import _OPTIONS, EXPORTERS, _check_arguments, _check_paths
+from langchain_semantix.training.calibrate import _check_options, calibration_report, check_method, save_thresholds
+from langchain_semantix.training.exporters import _OPTIONS, EXPORTERS, _check_arguments, _check_paths, check_keywords
 
 __all__ = ["create_export_node", "create_calibrate_node"]
-
-
-def _check_keywords(function: Callable[..., Any], options: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
-    """Refuse, when the node is made, a keyword ``function`` would refuse when the node runs."""
-    parameters = inspect.signature(function).parameters
-    takes = [p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD][2:]
-    takes += [name for name in extra if name not in takes] if any(p.kind is p.VAR_KEYWORD for p in parameters.values()) else []
-    unknown = [key for key in options if key not in takes]
-    if unknown:
-        raise TypeError(f"{function.__name__}() got an unexpected keyword argument {unknown[0]!r:.60}; it takes {', '.join(takes)}")
 
 
 def create_export_node(
@@ -34,7 +23,7 @@ def create_export_node(
     if not isinstance(format, str) or format not in EXPORTERS:
         raise ValueError(f"unknown export format {format!r:.60}; choose from {', '.join(EXPORTERS)}")
     exporter = EXPORTERS[format]
-    _check_keywords(exporter, options, _OPTIONS)
+    check_keywords(exporter, options, _OPTIONS)
     _check_arguments(destination, options.get("intent_filter"), options.get("validation_fraction"))
 
     def export_records(state: Any) -> dict[str, Any]:
@@ -64,9 +53,8 @@ def create_calibrate_node(
     node does); with no scored records the node sets ``{"thresholds": {}}`` and leaves
     ``thresholds_path`` as it is (as ``langchain-semantix calibrate`` does: nothing to
     calibrate). An unknown ``method`` or option is refused when the node is made."""
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r:.60}")
-    _check_keywords(calibration_report, options)
+    check_method(method)
+    check_keywords(calibration_report, options)
     _check_options(options.get("min_samples"), options.get("beta", 1.0), options.get("target_precision", 0.9))
 
     def calibrate(state: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from langchain_semantix.judges.inference import position_limit
 from langchain_semantix.judges.nli import JudgeModelError
 from langchain_semantix.judges.trained import MANIFEST_NAME, MANIFEST_SCHEMA, TrainedJudge
 from langchain_semantix.training.judge.labels import LabelledExample, as_examples, check_trainable
@@ -332,16 +333,8 @@ def train_judge(
 def _check_seed_and_threads(seed: object, threads: object) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**32 - 1:
         raise ValueError(f"seed must be a whole number in [0, 2**32-1], got {seed!r}")
-    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be a whole number >= 1 (or None: torch's default), got {threads!r}")
-
-
-def _position_limit(config: Any) -> int | None:
-    """Tokens the model's position embeddings cover (RoBERTa-style models reserve two)."""
-    positions = getattr(config, "max_position_embeddings", None)
-    if not isinstance(positions, int) or isinstance(positions, bool) or positions <= 0:
-        return None
-    return positions - (2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") else 0)
+    if threads is not None:  # None: torch's default
+        _check_number("threads", threads, whole=True, low=1)
 
 
 def _base_model_error(base: str, exc: BaseException) -> JudgeModelError:
@@ -362,7 +355,7 @@ def _check_base_model(base: str, recipe: TrainRecipe) -> None:
         raise
     except Exception as exc:
         raise _base_model_error(base, exc) from exc
-    limit = _position_limit(config)
+    limit = position_limit(config)
     if limit is not None and recipe.max_length > limit:
         raise ValueError(
             f"max_length {recipe.max_length} is more than base model {base!r} reads: its position "
