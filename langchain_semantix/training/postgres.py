@@ -136,14 +136,19 @@ def _password(conn_str: str) -> str | None:
     return password or None
 
 
+def _first_line(text: str, exc: BaseException) -> str:
+    """The first line of a driver's message (they run on with hints and context), or the error's type."""
+    text = text.strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _explain(exc: BaseException, conn_str: str) -> StoreConnectionError:
     text = str(exc)
     password = _password(conn_str)
     if password:
         text = text.replace(password, "***")
-    where = redact(conn_str)
+    where, first_line = redact(conn_str), _first_line(text, exc)
     if not isinstance(exc, _require_psycopg().OperationalError):  # libpq could not parse it (ProgrammingError)
-        first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         return StoreConnectionError(
             f"the connection string {where} is malformed: {first_line}. Fix: write it as "
             "postgresql://USER:PASSWORD@HOST:PORT/DBNAME with only libpq options after '?', and percent-encode "
@@ -161,7 +166,6 @@ def _explain(exc: BaseException, conn_str: str) -> StoreConnectionError:
         fix = "the server did not answer in time; check host and port, firewalls, and that the server is up"
     else:
         fix = "check that the server is running and that host, port and socket folder in the connection string are right"
-    first_line = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return StoreConnectionError(f"cannot connect to PostgreSQL at {where}: {first_line}. Fix: {fix}")
 
 
@@ -311,6 +315,10 @@ def _schema_is_current(execute: Callable[[str], Any], psycopg: Any, migrations: 
         row = execute(_VERSION_SQL).fetchone()
     except psycopg.Error:  # no table yet, or no right to read it: let setup() say
         return False
+    return _migrated(row, migrations)
+
+
+def _migrated(row: Any, migrations: int) -> bool:
     return row is not None and row[0] is not None and row[0] >= migrations - 1
 
 
@@ -319,14 +327,12 @@ async def _aschema_is_current(probe: Any, psycopg: Any, migrations: int) -> bool
         row = await (await probe.execute(_VERSION_SQL)).fetchone()
     except psycopg.Error:
         return False
-    return row is not None and row[0] is not None and row[0] >= migrations - 1
+    return _migrated(row, migrations)
 
 
 def _setup_refused(exc: BaseException, conn_str: str) -> StoreConnectionError:
-    text = str(exc).strip()
-    first_line = text.splitlines()[0] if text else type(exc).__name__
     return StoreConnectionError(
-        f"cannot create or migrate the store tables in {redact(conn_str)}: {first_line}. Fix: run once as a role that "
+        f"cannot create or migrate the store tables in {redact(conn_str)}: {_first_line(str(exc), exc)}. Fix: run once as a role that "
         "may create tables (the database owner, or GRANT CREATE ON SCHEMA public TO the user) so the tables exist and "
         "are up to date; roles that only read (SELECT) can then open the store"
     )
