@@ -375,8 +375,9 @@ class TrainingCollector(BaseCallbackHandler):
         written: counted, warned about, raised with ``on_error="raise"``.
         """
         session = self._session_of(outcome)
-        if session is None:
-            return None
+        return None if session is None else self._handle(session, outcome)
+
+    def _handle(self, session: str, outcome: OutcomeEvent) -> dict[str, Any] | None:
         seen = self._finish_session(session)
         if seen is None:
             return None  # seen through both the callback and an explicit collector=
@@ -396,7 +397,7 @@ class TrainingCollector(BaseCallbackHandler):
         if session is None:
             return None
         if self._file is None or (self.labels is not None and outcome.get("review")):
-            return await asyncio.get_running_loop().run_in_executor(None, self.handle_outcome, outcome)
+            return await asyncio.get_running_loop().run_in_executor(None, self._handle, session, outcome)
         seen = self._finish_session(session)
         prepared = None if seen is None else self._record_of(outcome, seen)
         if prepared is None:
