@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeGuard, cast
 
@@ -23,6 +23,8 @@ from langchain_semantix.training.records import RecordError, normalize_plain, no
 
 if TYPE_CHECKING:  # LangGraph loads only for a store: reading a file needs none of it
     from langgraph.store.base import BaseStore
+
+    from langchain_semantix.training.record_scores import RecordScores
 
 __all__ = ["RecordBackend", "JsonlBackend", "StoreBackend", "Source", "open_source", "iter_records", "check_intent_filter"]
 
@@ -187,12 +189,48 @@ def iter_checked_records(
     a plain record comes as stored (see :func:`~langchain_semantix.training.records.plain_record_of_line`),
     for a reader that needs only a few fields; :func:`~langchain_semantix.training.records.normalize_plain`
     normalises it. The others come normalised."""
+    opened = _opened(source, missing_ok)
+    if opened is None:
+        return iter(())
+    if not isinstance(opened, Path):
+        return _backend_records(opened, skipped)
+    return iter_read_lines(opened, _record_reader(opened, skipped), skipped=skipped, max_line_bytes=max_line_bytes)
+
+
+def iter_record_scores(
+    source: Source,
+    *,
+    skipped: list[str] | None = None,
+    missing_ok: bool = False,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[RecordScores]:
+    """The scores of :func:`iter_checked_records`' records, which skips the same records;
+    a stored line :func:`~langchain_semantix.training.record_scores.scores_of_line` takes
+    is read no further."""
+    from langchain_semantix.training.record_scores import scores_of_line, scores_of_record
+
+    opened = _opened(source, missing_ok)
+    if opened is None:
+        return iter(())
+    if not isinstance(opened, Path):
+        return (scores_of_record(record) for record, _ in _backend_records(opened, skipped))
+    read_record = _record_reader(opened, skipped)
+
+    def read(number: int, line: bytes) -> RecordScores | None:
+        scores = scores_of_line(line)
+        if scores is None and (found := read_record(number, line)) is not None:
+            return scores_of_record(found[0])
+        return scores
+
+    return iter_read_lines(opened, read, skipped=skipped, max_line_bytes=max_line_bytes)
+
+
+def _opened(source: Source, missing_ok: bool) -> RecordBackend | Path | None:
+    """The path of a JSONL source, else its backend; ``None`` for a missing file with ``missing_ok``."""
     backend = open_source(source)
     if not isinstance(backend, JsonlBackend):
-        return _backend_records(backend, skipped)
-    if missing_ok and not backend.path.exists():
-        return iter(())
-    return _jsonl_records(backend.path, skipped, max_line_bytes)
+        return backend
+    return None if missing_ok and not backend.path.exists() else backend.path
 
 
 def _backend_records(backend: RecordBackend, skipped: list[str] | None) -> Iterator[tuple[dict[str, Any], bool]]:
@@ -206,7 +244,9 @@ def _backend_records(backend: RecordBackend, skipped: list[str] | None) -> Itera
         yield record, False
 
 
-def _jsonl_records(path: Path, skipped: list[str] | None, max_line_bytes: int) -> Iterator[tuple[dict[str, Any], bool]]:
+def _record_reader(path: Path, skipped: list[str] | None) -> Callable[[int, bytes], tuple[dict[str, Any], bool] | None]:
+    """What :func:`iter_checked_records` makes of one line of ``path``."""
+
     def read(number: int, line: bytes) -> tuple[dict[str, Any], bool] | None:
         record = plain_record_of_line(line)
         if record is not None:
@@ -218,7 +258,7 @@ def _jsonl_records(path: Path, skipped: list[str] | None, max_line_bytes: int) -
             skip_line(path, number, str(exc) if behind is None else FRAGMENT_REASON, skipped)
             return None if behind is None else (behind, False)
 
-    return iter_read_lines(path, read, skipped=skipped, max_line_bytes=max_line_bytes)
+    return read
 
 
 def _record_behind_fragment(line: bytes) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from langchain_semantix.errors import SCORE_TOLERANCE
 from langchain_semantix.training.atomic import check_replaceable, write_error, write_text_atomic
-from langchain_semantix.training.backends import Source, iter_checked_records
+from langchain_semantix.training.backends import Source, iter_record_scores
 from langchain_semantix.training.jsonl import check_path_argument, iter_jsonl_lines, skip_line
 
 __all__ = [
@@ -120,22 +120,14 @@ def collect_scores(
     if source is None:
         raise ValueError("pass a source of records or labelled data")
     by_intent: dict[str, tuple[list[float], list[float]]] = {}
-    for record, _ in iter_checked_records(source, skipped=skipped, missing_ok=True):
-        intent = record["intent"]
+    for intent, accepted, rejected in iter_record_scores(source, skipped=skipped, missing_ok=True):
         pair = by_intent.get(intent)
         if pair is None:
             pair = by_intent[intent] = ([], [])
-        score = record.get("accepted_score")
-        if score is not None:
-            pair[0].append(score if type(score) is float else float(score))  # a plain record's score may be an int
-        attempts = record.get("rejected_attempts")
-        if attempts:
-            for attempt in attempts:
-                score = attempt.get("score")
-                if score is not None:
-                    pair[1].append(score if type(score) is float else float(score))
-        elif record.get("rejected_output") is not None and (score := record.get("rejected_score")) is not None:
-            pair[1].append(float(score))  # a plain record as stored: its one attempt is made of these fields
+        if accepted is not None:
+            pair[0].append(accepted)
+        if rejected:
+            pair[1].extend(rejected)
     return by_intent
 
 
