@@ -1,11 +1,9 @@
 import copy
 import json
 import math
-import random
 import warnings
 
 import pytest
-from pydantic import ValidationError
 
 from langchain_semantix.training import records
 from langchain_semantix.training.backends import iter_records
@@ -19,6 +17,7 @@ from langchain_semantix.training.records import (
     redact_texts,
     to_json_line,
 )
+from tests.unit_tests.training._corpus import PYTHON_ONLY, WEIRD, base_records, by_the_model, corpus_of
 from tests.unit_tests.training._data import BAD_LINES, PAIR, rec
 
 
@@ -148,82 +147,6 @@ def test_json_line_refuses_nan_anywhere_and_keeps_what_json_can_hold():
 # -- the plain-record fast path reads exactly as the model does -------------------------
 
 
-class _Text(str):
-    """A str subclass: the model decides what it makes of one."""
-
-
-_WEIRD = [
-    None, "", " ", "x", "é 漢 \U0001f600", 0, 1, -1, 7, 2**63 - 1, 2**63, 2**64, 2**64 + 1, -(2**63), -(2**63) - 1,
-    10**30, 0.0, -0.0, 0.5, 1.5, 1e18, 9.3e18, -9.3e18, 1e300, True, False, [], {}, ["a"], [1, 2.5], {"k": "v"},
-    {"k": [2**70]}, [{"role": "user"}], {"role": "user", "content": "hi"}, [None, {"deep": [[1e19]]}], math.nan, math.inf,
-]  # fmt: skip
-#: Values only a Python caller (a store) can hand over; JSON lines cannot hold them.
-_PYTHON_ONLY = [("t", 1), {1: "int key"}, _Text("sub"), "lone \ud800", b"bytes", {"k": (1,)}, {"k": math.nan}]
-
-
-def _base_records(i: int) -> list[dict]:
-    full = make_record(**PAIR, tags=["t"], run_id=f"r{i}", threshold=0.5, judge="nli", model="m", custom={"n": i})
-    rich = {
-        **rec(i),
-        "schema_version": 1,
-        "prompt_messages": [
-            {"role": "system", "content": "be kind"},
-            {"role": "user", "content": [{"type": "text", "text": "hi"}], "name": "u"},
-            {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "args": {"q": 1}}]},
-        ],
-        "rejected_attempts": [
-            {"output": "a", "attempt": 1, "score": 0.1, "reason": "r", "logprobs": [{"t": "a", "p": -0.5}], "extra": [1]},
-            {"output": "b", "score": 1, "threshold": 0},
-        ],
-        "accepted_logprobs": [{"t": "y", "p": -0.1}],
-        "judge": {"kind": "nli", "model": "m", "scores": [0.1, 2]},
-        "metadata": {"round": i, "nested": {"a": [True, None]}},
-        "user_field": {"kept": ["as", "is"]},
-    }
-    return [rec(i), rec(i, prompt=False), full, rich]
-
-
-def _mutate(rng: random.Random, record: dict, values: list) -> None:
-    """One random change: a field set to an odd value or removed, at the top or inside a
-    message or an attempt, or an extra key added."""
-    target = record
-    lists = [k for k in ("prompt_messages", "rejected_attempts") if isinstance(record.get(k), list) and record[k]]
-    if lists and rng.random() < 0.4:
-        items = record[rng.choice(lists)]
-        index = rng.randrange(len(items))
-        if not isinstance(items[index], dict) or rng.random() < 0.1:
-            items[index] = rng.choice(values)
-            return
-        target = items[index]
-    keys = [*target, "role", "content", "output", "score", "attempt", "tags", "metadata", "judge", "extra_key"]
-    key = rng.choice(keys)
-    if key in target and rng.random() < 0.2:
-        del target[key]
-    else:
-        target[key] = copy.deepcopy(rng.choice(values))
-
-
-def _corpus(seed: int, n: int, values: list) -> list[dict]:
-    rng = random.Random(seed)
-    corpus = []
-    for i in range(n):
-        for base in _base_records(i):
-            for _ in range(rng.choice([0, 1, 1, 2, 3])):
-                _mutate(rng, base, values)
-            corpus.append(base)
-    return corpus
-
-
-def _by_the_model(raw: dict) -> dict | str:
-    """The reference: the pydantic model alone, then the check for unwritable text."""
-    try:
-        record = CorrectionRecord.model_validate(raw).model_dump()
-        records._refuse_unwritable_text(record)
-    except (ValidationError, RecordError):
-        return "refused"
-    return record
-
-
 def _outcome(normalize, raw) -> dict | str:
     try:
         return normalize(raw)
@@ -232,11 +155,11 @@ def _outcome(normalize, raw) -> dict | str:
 
 
 def test_plain_and_model_paths_agree_on_random_records():
-    corpus = _corpus(seed=13, n=150, values=_WEIRD + _PYTHON_ONLY)
+    corpus = corpus_of(seed=13, n=150, values=WEIRD + PYTHON_ONLY)
     plain = sum(records.is_plain_record(raw) for raw in corpus)
     assert 0.2 * len(corpus) < plain < 0.9 * len(corpus)  # both paths are exercised
     for raw in corpus:
-        expected = _by_the_model(copy.deepcopy(raw))
+        expected = by_the_model(copy.deepcopy(raw))
         got = _outcome(normalize_record, raw)
         assert repr(got) == repr(expected), raw  # repr: 1 and 1.0 differ
 
@@ -269,22 +192,22 @@ def test_every_extra_key_of_a_message_is_checked(message, plain):
 
 
 def test_a_normalised_plain_record_shares_nothing_with_its_source():
-    raw = _base_records(0)[3]
+    raw = base_records(0)[3]
     assert records.is_plain_record(raw)
     record = normalize_record(raw)
     record["metadata"]["nested"]["a"].append("changed")
     record["prompt_messages"][1]["content"][0]["text"] = "changed"
     record["judge"]["scores"].append(3)
-    assert raw == _base_records(0)[3]
+    assert raw == base_records(0)[3]
 
 
 def test_lines_read_fast_as_the_standard_parser_and_the_model_read_them(tmp_path):
-    corpus = _corpus(seed=11, n=150, values=_WEIRD)
+    corpus = corpus_of(seed=11, n=150, values=WEIRD)
     lines = [json.dumps(raw) for raw in corpus]  # NaN and inf written as NaN and Infinity
     lines += [line.replace('"bad 1"', '"bad \\ud800"') for line in lines[:8]]  # escaped lone surrogates
     path = tmp_path / "c.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    expected = [(n, _by_the_model(json.loads(line))) for n, line in enumerate(lines, start=1)]
+    expected = [(n, by_the_model(json.loads(line))) for n, line in enumerate(lines, start=1)]
     skipped: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CorruptLineWarning)
