@@ -11,8 +11,7 @@ other reader does, which decides, and names what is wrong.
 from __future__ import annotations
 
 import types
-import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
@@ -22,7 +21,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic.types import AllowInfNan
 
-from langchain_semantix.training.records import _WIDEST_PLAIN, CorrectionRecord
+from langchain_semantix.training.records import WIDEST_PLAIN, CorrectionRecord
 
 __all__ = ["RecordScores", "scores_of_line", "scores_of_record"]
 
@@ -44,7 +43,7 @@ _CONTAINERS = (list, dict)
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 #: A score of a line read here: finite, and narrower than 2**63, so that an integer wider
 #: than that (which the standard parser keeps exact) never reaches msgspec's conversion.
-_Score = Annotated[float, msgspec.Meta(gt=-_WIDEST_PLAIN, lt=_WIDEST_PLAIN)]
+_Score = Annotated[float, msgspec.Meta(gt=-WIDEST_PLAIN, lt=WIDEST_PLAIN)]
 
 
 def _constrained(kind: Any, rules: Iterable[object]) -> Any:
@@ -150,7 +149,7 @@ def _nests_within(value: Any, depth: int) -> bool:
     return all(type(item) not in _CONTAINERS or _nests_within(item, depth - 1) for item in items)
 
 
-def scores_of_record(record: typing.Mapping[str, Any]) -> RecordScores:
+def scores_of_record(record: Mapping[str, Any]) -> RecordScores:
     """The scores of a record :func:`~langchain_semantix.training.backends.iter_checked_records`
     yields (normalised, or plain as stored, whose scores may be ints)."""
     accepted = record.get("accepted_score")

@@ -485,7 +485,7 @@ def normalize_plain(raw: dict[str, Any]) -> dict[str, Any]:
 
 #: The widest float taken as read: a wider one may be an integer beyond 64 bits that orjson
 #: read as a float (the standard parser keeps it exact), so it goes the long way.
-_WIDEST_PLAIN = 2.0**63
+WIDEST_PLAIN = 2.0**63
 _JSON_SCALARS = frozenset({str, int, bool, type(None)})
 _STR_TYPE = frozenset({str})
 
@@ -502,7 +502,7 @@ def is_plain_json(value: Any) -> bool:
     elif kind is list:
         items = value
     elif kind is float:
-        return -_WIDEST_PLAIN < value < _WIDEST_PLAIN
+        return -WIDEST_PLAIN < value < WIDEST_PLAIN
     else:
         return kind in _JSON_SCALARS
     for item in items:
@@ -545,7 +545,7 @@ _NOTHING: dict[str, Any] = {}  # the default of an absent dict, for checking onl
 # of straight lines of exact type tests, loops unrolled (a call or a loop costs more than
 # most tests it would hold), a helper only for what plain records rarely hold (extra keys,
 # content blocks, logprobs).
-_W = _WIDEST_PLAIN
+_W = WIDEST_PLAIN
 _STR_OR_NONE = frozenset({str, type(None)})
 #: The last keys of a record found to hold declared fields only (a file's records share them).
 _known_keys: list[tuple[Any, ...]] = [()]
