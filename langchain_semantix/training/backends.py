@@ -164,8 +164,8 @@ def check_intent_filter(intent_filter: object) -> None:
         )
     if not intent_filter.strip():
         raise ValueError(
-            f"intent_filter is {'empty' if not intent_filter else 'only whitespace'} ({intent_filter!r:.60}), which no record's intent "
-            "can be; give an intent name such as 'Polite', or leave it out (None) to take every intent"
+            f"intent_filter must name an intent, but it is {'empty' if not intent_filter else 'only whitespace'} ({intent_filter!r:.60}), "
+            "which no record's intent can be; give an intent name such as 'Polite', or leave it out (None) to take every intent"
         )
 
 

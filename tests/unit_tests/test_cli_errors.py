@@ -62,6 +62,14 @@ def test_an_unknown_intent_is_named_with_the_intents_there(tmp_path, source, cap
     assert main(["export", "openai", str(source), str(tmp_path / "o.jsonl"), "--intent", "Polite"]) == 0
 
 
+@pytest.mark.parametrize("intent", ["", "  "])
+def test_a_blank_intent_flag_is_named_as_the_flag(tmp_path, source, intent, capsys):
+    assert main(["export", "openai", str(source), str(tmp_path / "o.jsonl"), "--intent", intent]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("error: --intent must name an intent") and "intent_filter" not in err
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_a_full_disk_is_an_input_error_and_keeps_the_old_file(tmp_path, source, monkeypatch, capsys):
     destination = tmp_path / "o.jsonl"
     destination.write_text("previous\n")

@@ -64,7 +64,8 @@ def test_iter_records_normalises_filters_and_names_what_it_skips(tmp_path):
 def test_a_blank_intent_filter_is_refused_at_the_call(tmp_path, blank):
     path = write(tmp_path / "c.jsonl", [rec(0)])
     with pytest.raises(
-        ValueError, match=r"intent_filter is (empty|only whitespace) .*; give an intent name such as 'Polite', or leave it out"
+        ValueError,
+        match=r"intent_filter must name an intent, but it is (empty|only whitespace) .*; give an intent name such as 'Polite', or leave it out",
     ):
         iter_records(path, intent_filter=blank)  # refused before iterating, not when the first record is read
 

@@ -205,8 +205,8 @@ async def test_ahandle_outcome_of_a_store_collector_refuses_a_malformed_outcome_
 @pytest.mark.parametrize(
     "intent_filter,error,match",
     [
-        ("", ValueError, "intent_filter is empty"),
-        ("  \t", ValueError, "intent_filter is only whitespace"),
+        ("", ValueError, "intent_filter must name an intent, but it is empty"),
+        ("  \t", ValueError, "intent_filter must name an intent, but it is only whitespace"),
         (5, TypeError, "intent_filter must be an intent name \\(str\\) or None for every intent, got int 5"),
         (b"Polite", TypeError, "intent_filter must be an intent name"),
         ([BIG], TypeError, "intent_filter must be an intent name"),

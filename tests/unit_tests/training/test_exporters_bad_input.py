@@ -231,7 +231,9 @@ def test_the_cli_keeps_the_previous_export_for_a_mistyped_intent(tmp_path, capsy
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n", "\u3000"])
 def test_a_blank_intent_filter_is_refused_not_taken_for_every_intent(tmp_path, fmt, blank):
     source = write(tmp_path / "c.jsonl", [rec(0)])
-    with pytest.raises(ValueError, match="intent_filter is (empty|only whitespace).*give an intent name such as 'Polite'"):
+    with pytest.raises(
+        ValueError, match="intent_filter must name an intent, but it is (empty|only whitespace).*give an intent name such as 'Polite'"
+    ):
         EXPORTERS[fmt](source, _destination(tmp_path, fmt), intent_filter=blank)
     assert not _destination(tmp_path, fmt).exists()
 
