@@ -556,8 +556,25 @@ class TrainingCollector(BaseCallbackHandler):
                     entry["logprobs"] = logprobs
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Let go of the prompt of a model call that failed or was cancelled: no outcome may
+        follow it (a first call has no judged attempt to report), and a retry of the call
+        (``with_retry``, retry middleware) sends its prompt again."""
         with self._lock:
-            self._runs.pop(run_id, None)
+            key = self._runs.pop(run_id, None)
+            if key is None:
+                return
+            session, attempt = key
+            attempts = self._prompts.get(session, {})
+            entry = attempts.get(attempt)
+            if entry is None or entry["run_id"] != str(run_id):
+                return  # a later call of the same attempt took its place
+            del attempts[attempt]
+            if attempts:
+                size = _size(entry)  # as when it was remembered: a failed call has no logprobs
+                self._prompt_bytes[session] -= size
+                self._pending_bytes -= size
+            else:
+                self._drop_session(session)
 
     def on_custom_event(
         self,

@@ -136,3 +136,36 @@ async def test_a_cancelled_async_run_closes_its_session_so_the_collector_lets_go
         await task
     stats = collector.diagnostics()
     assert stats["pending_runs"] == 0 and stats["pending_bytes"] == 0 and stats["unhealed"] == 1
+
+
+class _FailsFirst(ScriptedChatModel):
+    """Its first ``failures`` calls (of those with feedback when ``on_feedback``) raise; then it answers."""
+
+    failures: int = 1
+    on_feedback: bool = False
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if self.failures > 0 and (not self.on_feedback or any(is_feedback_message(m) for m in messages)):
+            self.failures -= 1
+            raise RuntimeError("provider down")
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def test_a_first_model_call_that_fails_leaves_no_prompt_behind(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    with pytest.raises(RuntimeError, match="provider down"):
+        with_intent_retry(_FailsFirst(draft="go away"), Polite, judge=judge).invoke("Decline", config={"callbacks": [collector]})
+    stats = collector.diagnostics()
+    assert stats["pending_runs"] == 0 and stats["pending_bytes"] == 0 and not collector._runs
+
+
+def test_a_model_call_retried_after_an_error_still_records_its_prompt(tmp_path, judge):
+    collector = TrainingCollector(tmp_path / "c.jsonl")
+    model = _FailsFirst(draft="No. Go away.", revision="Thank you for asking, but I can't attend.", on_feedback=True)
+    runnable = with_intent_retry(model.with_retry(stop_after_attempt=2, wait_exponential_jitter=False), Polite, judge=judge)
+    assert "can't attend" in runnable.invoke("Decline the gala", config={"callbacks": [collector]})
+    (record,) = collector.records()
+    assert [m["role"] for m in record["prompt_messages"]] == ["user", "assistant", "user"]  # the retried call's prompt
+    assert record["model"] == "scripted" and record["run_id"] is not None
+    stats = collector.diagnostics()
+    assert stats["pending_runs"] == 0 and stats["pending_bytes"] == 0 and stats["healed"] == 1
