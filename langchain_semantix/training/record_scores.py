@@ -41,6 +41,9 @@ class RecordScores(NamedTuple):
 MAX_NESTING = 100
 _CONTAINERS = (list, dict)
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+#: The model rules written out here by hand (``scores_of_line``), which a struct cannot hold:
+#: a model with any other validator is refused when the struct is built.
+_RULES_COPIED = {"CorrectionRecord": {"_intent_is_named", "_one_attempt_from_semantix_fields"}}
 #: A score of a line read here: finite, and narrower than 2**63, so that an integer wider
 #: than that (which the standard parser keeps exact) never reaches msgspec's conversion.
 _Score = Annotated[float, msgspec.Meta(gt=-WIDEST_PLAIN, lt=WIDEST_PLAIN)]
@@ -83,8 +86,11 @@ def _msgspec_type(annotation: Any) -> Any:
 
 @cache
 def _struct(model: type[BaseModel]) -> type[msgspec.Struct]:
-    """A msgspec struct of ``model``'s fields, types and defaults. It forbids the extra keys
-    the model keeps (``extra="allow"``): a line holding any is read the usual way."""
+    """A msgspec struct of ``model``'s fields, types and defaults, in its order. It forbids
+    the extra keys the model keeps (``extra="allow"``): a line holding any is read the usual
+    way. A model rule a struct cannot hold (an alias, a lax or transforming config, a
+    validator not written out in :func:`scores_of_line`) is refused by name."""
+    _check_translatable(model)
     fields: list[tuple[str, Any, Any]] = []
     for name, field in model.model_fields.items():
         kind = _constrained(_msgspec_type(field.annotation), field.metadata)
@@ -94,14 +100,28 @@ def _struct(model: type[BaseModel]) -> type[msgspec.Struct]:
             fields.append((name, kind, msgspec.field(default_factory=field.default_factory)))  # type: ignore[arg-type]
         else:
             fields.append((name, kind, field.default))
-    required = [f[:2] for f in fields if f[2] is msgspec.NODEFAULT]
-    optional = [f for f in fields if f[2] is not msgspec.NODEFAULT]
-    return msgspec.defstruct(model.__name__, [*required, *optional], forbid_unknown_fields=True)
+    return msgspec.defstruct(f"{model.__name__}Line", fields, kw_only=True, forbid_unknown_fields=True, module=__name__)
 
 
-@cache
-def _decoder() -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(_struct(CorrectionRecord))
+def _check_translatable(model: type[BaseModel]) -> None:
+    problem = None
+    config = {key: value for key, value in model.model_config.items() if key != "extra"}
+    validators = model.__pydantic_decorators__
+    rules = {*validators.field_validators, *validators.model_validators, *validators.validators, *validators.root_validators}
+    if config != {"strict": True}:
+        problem = f"its config {config} (only strict=True reads as msgspec does)"
+    elif rules != _RULES_COPIED.get(model.__name__, set()):
+        problem = f"its validators {sorted(rules)} (scores_of_line writes out {sorted(_RULES_COPIED.get(model.__name__, set()))})"
+    for name, field in model.model_fields.items():
+        if field.alias not in (None, name) or field.validation_alias not in (None, name):
+            problem = f"the alias of its field {name}"
+        elif getattr(field, "default_factory_takes_data", False):
+            problem = f"the default factory of its field {name}, which takes the data"
+    if problem is not None:
+        raise TypeError(f"record_scores: no msgspec struct for {model.__name__}: {problem}; teach record_scores this rule")
+
+
+_DECODER: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_struct(CorrectionRecord))  # its struct is built at run time
 
 
 def scores_of_line(line: bytes) -> RecordScores | None:
@@ -109,7 +129,7 @@ def scores_of_line(line: bytes) -> RecordScores | None:
     is then to be read as :func:`~langchain_semantix.training.backends.iter_checked_records`
     reads it (which skips it, or takes it in another form, and says why)."""
     try:
-        record = _decoder().decode(line)
+        record = _DECODER.decode(line)
     except (msgspec.DecodeError, RecursionError):
         return None
     intent = record.intent
@@ -125,28 +145,36 @@ def scores_of_line(line: bytes) -> RecordScores | None:
 
 
 def _shallow(record: Any) -> bool:
-    """Whether every free-form value of a decoded record nests at most :data:`MAX_NESTING`
-    deep (written for speed: most records hold no nested free-form value at all)."""
-    for value in (record.accepted_logprobs, record.judge):
-        if type(value) in _CONTAINERS and not _nests_within(value, MAX_NESTING):
-            return False
-    metadata = record.metadata
-    if metadata and not _SCALARS.issuperset(map(type, metadata.values())) and not _nests_within(metadata, MAX_NESTING + 1):
+    """Whether no free-form value of a decoded record nests more than :data:`MAX_NESTING`
+    lists and dicts deep (written for speed: most records hold no nested free-form value)."""
+    logprobs, metadata, judge = record.accepted_logprobs, record.metadata, record.judge
+    if type(logprobs) in _CONTAINERS and not _nests_within([logprobs]):
+        return False
+    if metadata and not _SCALARS.issuperset(map(type, metadata.values())) and not _nests_within(metadata):
+        return False
+    if type(judge) is dict and not _nests_within(judge):
         return False
     for attempt in record.rejected_attempts:
-        if type(attempt.logprobs) in _CONTAINERS and not _nests_within(attempt.logprobs, MAX_NESTING):
+        if type(attempt.logprobs) in _CONTAINERS and not _nests_within([attempt.logprobs]):
             return False
     for message in record.prompt_messages or ():
-        if type(message.content) is list and not _nests_within(message.content, MAX_NESTING):
+        if type(message.content) is list and not _nests_within(message.content):
             return False
     return True
 
 
-def _nests_within(value: Any, depth: int) -> bool:
-    if depth == 0:
-        return False
-    items = value.values() if type(value) is dict else value
-    return all(type(item) not in _CONTAINERS or _nests_within(item, depth - 1) for item in items)
+def _nests_within(holder: list[Any] | dict[str, Any]) -> bool:
+    """Whether the values ``holder`` holds nest at most :data:`MAX_NESTING` deep (a walk with
+    a stack of its own, so that a caller deep in its stack gets an answer, not a RecursionError)."""
+    pending: list[tuple[Any, int]] = [(holder, 0)]
+    while pending:
+        value, depth = pending.pop()
+        for item in value.values() if type(value) is dict else value:
+            if type(item) in _CONTAINERS:
+                if depth == MAX_NESTING:
+                    return False
+                pending.append((item, depth + 1))
+    return True
 
 
 def scores_of_record(record: Mapping[str, Any]) -> RecordScores:

@@ -1,10 +1,13 @@
+import inspect
 import json
+import sys
 import warnings
 from typing import Any
 
 import annotated_types
 import msgspec
 import pytest
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from langchain_semantix.training import backends, record_scores
 from langchain_semantix.training.calibrate import collect_scores
@@ -40,6 +43,61 @@ def test_the_decoder_is_the_model_s_schema(model):
             ) == default
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    text: str
+
+
+class _Validated(_Strict):
+    @field_validator("text")
+    @classmethod
+    def _upper(cls, text: str) -> str:
+        return text.upper()
+
+
+class _Aliased(_Strict):
+    other: str = Field("x", alias="Other")
+
+
+class _Lax(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    text: str
+
+
+class _Stripping(_Strict):
+    model_config = ConfigDict(strict=True, str_strip_whitespace=True)
+
+
+@pytest.mark.parametrize(
+    ("model", "problem"),
+    [
+        (_Validated, r"its validators \['_upper'\]"),
+        (_Aliased, "the alias of its field other"),
+        (_Lax, r"its config \{\}"),
+        (_Stripping, "str_strip_whitespace"),
+    ],
+)
+def test_a_model_rule_a_struct_cannot_hold_is_refused_by_name(model, problem):
+    with pytest.raises(TypeError, match=f"no msgspec struct for {model.__name__}: .*{problem}"):
+        record_scores._struct(model)
+    strict = record_scores._struct(_Strict)  # the same model without the rule is translated
+    assert msgspec.json.decode(b'{"text": "a"}', type=strict).text == "a"
+    with pytest.raises(msgspec.ValidationError, match="unknown field `more`"):  # extra keys go the usual way
+        msgspec.json.decode(b'{"text": "a", "more": 1}', type=strict)
+
+
+def test_a_caller_deep_in_its_stack_gets_an_answer_not_a_recursion_error():
+    line = _line({**rec(0), "accepted_logprobs": _nested(MAX_NESTING)})
+
+    def at_depth(frames: int) -> RecordScores | None:
+        return scores_of_line(line) if frames == 0 else at_depth(frames - 1)
+
+    # 250 frames left: enough for the decoder's 100 levels, not for a recursive walk of them
+    assert at_depth(sys.getrecursionlimit() - len(inspect.stack()) - 250) == RecordScores("Polite", 0.9, [0.2])
+
+
 def test_a_schema_it_cannot_translate_is_refused_by_name():
     with pytest.raises(TypeError, match="no msgspec form for .*set"):
         record_scores._msgspec_type(set[str])
@@ -55,7 +113,10 @@ def test_a_plain_record_is_scored_from_its_line():
     no_rejection = {key: value for key, value in rec(0).items() if not key.startswith("rejected")}
     assert scores_of_line(_line(no_rejection)) == RecordScores("Polite", 0.9, [])
     assert scores_of_line(_line({**rec(0), "accepted_score": 1})).accepted == 1.0
-    assert scores_of_line(_line({**rec(0), "metadata": {"deep": _nested(MAX_NESTING - 1)}})) is not None
+    for field in ("metadata", "judge"):  # MAX_NESTING deep, in each free-form place
+        assert scores_of_line(_line({**rec(0), field: {"deep": _nested(MAX_NESTING)}})) is not None
+    assert scores_of_line(_line({**rec(0), "accepted_logprobs": _nested(MAX_NESTING)})) is not None
+    assert scores_of_line(_line({**rec(0), "prompt_messages": [{"role": "user", "content": [_nested(MAX_NESTING)]}]})) is not None
     # duplicate keys: the last one counts, as for the standard parser
     assert scores_of_line(_line(rec(0))[:-1] + b', "accepted_score": 0.5}') == RecordScores("Polite", 0.5, [0.2])
 
