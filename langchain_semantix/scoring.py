@@ -178,6 +178,9 @@ class IntentScorer:
 
     def _assemble(self, count: int, verdicts: Sequence[Verdict], limits: Sequence[float]) -> list[list[Verdict]]:
         width = len(self.leaves)
+        if width == 1 and self.intents == self.leaves:  # one single-clause intent: one verdict per output, stamped
+            name, requirement = self.leaves[0].__name__, self._requirements[0]
+            return [[v.model_copy(update={"intent": name, "requirement": requirement, "threshold": t})] for v, t in zip(verdicts, limits)]
         result = []
         for n in range(count):
             stamped = {
@@ -190,8 +193,13 @@ class IntentScorer:
     def score(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """``result[output_index][intent_index]``, from one ``evaluate_batch`` call."""
         pairs, limits, count = self._plan(outputs)
-        verdicts = _checked_verdicts(self.judge, self.judge.evaluate_batch(pairs, limits), len(pairs))
-        return self._assemble(count, verdicts, limits)
+        judge = self.judge
+        evaluate_batch = judge.evaluate_batch
+        if getattr(evaluate_batch, "__func__", None) is Judge.evaluate_batch:  # the base's: _plan did its checks already
+            verdicts = judge._evaluate_checked(pairs, limits)
+        else:  # a judge's own (or one wrapped on the instance)
+            verdicts = evaluate_batch(pairs, limits)
+        return self._assemble(count, _checked_verdicts(judge, verdicts, len(pairs)), limits)
 
     async def ascore(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """Async :meth:`score` (one ``aevaluate_batch`` call, off the event loop)."""

@@ -221,14 +221,10 @@ class Judge:
         given = expand_thresholds(thresholds, len(requirements))
         return [self.threshold_for(r) if t is None else t for r, t in zip(requirements, given)]
 
-    def _plan(
-        self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds
-    ) -> tuple[list[Verdict | None], list[int], list[tuple[str, str]], list[float]]:
-        """Check the pairs and thresholds and fail empty outputs: what every batch call does first."""
+    def _checked_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds) -> tuple[list[tuple[str, str]], list[float]]:
+        """The pairs and one pass mark per pair, checked: what every batch call does first."""
         checked = check_pairs(pairs)
-        limits = self.thresholds_for([r for _, r in checked], thresholds)
-        verdicts, live = _split_checked(self, checked, limits)
-        return verdicts, live, checked, limits
+        return checked, self.thresholds_for([r for _, r in checked], thresholds)
 
     def _filled(self, verdicts: list[Verdict | None], live: Sequence[int], scored: Sequence[Verdict]) -> list[Verdict]:
         if type(scored) is not list and not isinstance(scored, Sequence) or len(scored) != len(live):
@@ -242,7 +238,13 @@ class Judge:
 
     def evaluate_batch(self, pairs: Sequence[tuple[str, str]], thresholds: Thresholds = None) -> list[Verdict]:
         """Judge many ``(output, intent_description)`` pairs; one verdict per pair, in order."""
-        verdicts, live, checked, limits = self._plan(pairs, thresholds)
+        return self._evaluate_checked(*self._checked_batch(pairs, thresholds))
+
+    def _evaluate_checked(self, checked: Sequence[tuple[str, str]], limits: Sequence[float]) -> list[Verdict]:
+        """:meth:`evaluate_batch` of pairs and pass marks already checked (an
+        :class:`~langchain_semantix.scoring.IntentScorer`'s are): empty outputs fail
+        without the model, the others are scored."""
+        verdicts, live = _split_checked(self, checked, limits)
         if not live:
             scored: list[Verdict] = []
         elif self._scores_in_batches:
@@ -259,7 +261,8 @@ class Judge:
         """Async :meth:`evaluate_batch`; one model pass, off the event loop."""
         if not self._scores_in_batches:
             return await run_in_executor(None, functools.partial(self.evaluate_batch, list(pairs), thresholds))
-        verdicts, live, checked, limits = self._plan(pairs, thresholds)
+        checked, limits = self._checked_batch(pairs, thresholds)
+        verdicts, live = _split_checked(self, checked, limits)
         scored = await self.ascore_batch([checked[i] for i in live], [limits[i] for i in live]) if live else []
         return self._filled(verdicts, live, scored)
 

@@ -79,3 +79,27 @@ def test_calibration_applied_after_first_use_takes_effect(judge):
     apply_calibration({"CalibratedLater": 0.99}, [CalibratedLater])
     (verdict,) = scorer.score(["Thank you, but no."])[0]
     assert verdict.threshold == 0.99 and not verdict.passed
+
+
+class _OwnBatch(BareJudge):
+    """A judge with its own evaluate_batch, which the scorer must call."""
+
+    def evaluate_batch(self, pairs, thresholds=None):
+        return [Verdict(passed=True, score=0.77, reason="own batch") for _ in pairs]
+
+
+@pytest.mark.parametrize("intents", [[Polite], [Polite, MentionsDate], [Polite & MentionsDate]])
+def test_the_scorer_gives_what_the_judge_s_own_batch_call_gives(judge, intents):
+    outputs = ["Go away.", "Thanks, but no: Monday is taken.", "", "   "]
+    scored = judge_intents(judge, outputs, intents)
+    leaves = [Polite, MentionsDate] if intents != [Polite] else [Polite]
+    pairs = [(o, leaf.description()) for o in outputs for leaf in leaves]
+    reference = iter(judge.evaluate_batch(pairs, [0.5] * len(pairs)))  # through the judge's own checks
+    for verdicts in scored:
+        for verdict in verdicts:
+            for part in verdict.clauses or [verdict]:
+                expected = next(reference)
+                assert (part.passed, part.score, part.reason) == (expected.passed, expected.score, expected.reason)
+    assert next(reference, None) is None
+    (own,) = judge_intents(_OwnBatch(), ["Go away."], intents)
+    assert all(v.reason == "own batch" or all(c.reason == "own batch" for c in v.clauses) for v in own)
