@@ -195,8 +195,8 @@ class IntentScorer:
         pairs, limits, count = self._plan(outputs)
         judge = self.judge
         evaluate_batch = judge.evaluate_batch
-        if getattr(evaluate_batch, "__func__", None) is Judge.evaluate_batch:  # the base's: _plan did its checks already
-            verdicts = judge._evaluate_checked(pairs, limits)
+        if _is_base(evaluate_batch, Judge.evaluate_batch) and _is_base(judge.thresholds_for, Judge.thresholds_for):
+            verdicts = judge._evaluate_checked(pairs, limits)  # the base's checks of pairs and pass marks: _plan did them
         else:  # a judge's own (or one wrapped on the instance)
             verdicts = evaluate_batch(pairs, limits)
         return self._assemble(count, _checked_verdicts(judge, verdicts, len(pairs)), limits)
@@ -206,6 +206,11 @@ class IntentScorer:
         pairs, limits, count = self._plan(outputs)
         verdicts = _checked_verdicts(self.judge, await self.judge.aevaluate_batch(pairs, limits), len(pairs))
         return self._assemble(count, verdicts, limits)
+
+
+def _is_base(method: object, base: object) -> bool:
+    """Whether the bound ``method`` is ``base`` itself (not overridden, nor replaced on the instance)."""
+    return getattr(method, "__func__", None) is base
 
 
 def judge_intents(

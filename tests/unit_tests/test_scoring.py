@@ -103,3 +103,23 @@ def test_the_scorer_gives_what_the_judge_s_own_batch_call_gives(judge, intents):
     assert next(reference, None) is None
     (own,) = judge_intents(_OwnBatch(), ["Go away."], intents)
     assert all(v.reason == "own batch" or all(c.reason == "own batch" for c in v.clauses) for v in own)
+
+
+class _OwnPassMarks(Judge):
+    """A judge whose thresholds_for sets every pass mark; it records the ones it scores with."""
+
+    def __init__(self) -> None:
+        self.seen: list[float] = []
+
+    def thresholds_for(self, requirements, thresholds=None):
+        return [0.25 for _ in requirements]
+
+    def score_batch(self, pairs, thresholds):
+        self.seen += thresholds
+        return [Verdict(passed=True, score=0.9, threshold=t) for t in thresholds]
+
+
+def test_a_judge_s_own_thresholds_for_still_sets_the_pass_marks():
+    judge = _OwnPassMarks()
+    judge_intents(judge, ["Go away.", "Thanks"], [Polite])
+    assert judge.seen == [0.25, 0.25]
