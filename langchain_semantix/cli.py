@@ -312,7 +312,7 @@ def _calibrate_destinations(args: argparse.Namespace) -> tuple[Path | None, Path
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from langchain_semantix.training.atomic import commit, discard
+    from langchain_semantix.training.atomic import commit_all, discard, discarded_on_error, open_writer
     from langchain_semantix.training.calibrate import _create_folder, _thresholds_text, calibration_report
     from langchain_semantix.training.jsonl import AtomicWriter
 
@@ -338,20 +338,19 @@ def _calibrate(args: argparse.Namespace) -> int:
     writers: list[AtomicWriter] = []
     try:
         if plot is not None:
-            writers.append(_staged(plot, lambda handle: handle.buffer.write(image)))
+            with discarded_on_error(open_writer(plot)) as staged:
+                staged.handle.buffer.write(image)
+            writers.append(staged)
         if output is not None:
             _create_folder(output)
-            writers.append(_staged(output, lambda handle: handle.write(text)))
+            with discarded_on_error(open_writer(output)) as staged:
+                staged.handle.write(text)
+            writers.append(staged)
     except BaseException:
         discard(*writers)
         raise
     writers.reverse()  # --output first, as it is printed
-    for done, writer in enumerate(writers):
-        try:
-            commit(writer)
-        except BaseException:
-            discard(*writers[done + 1 :])
-            raise
+    commit_all(*writers)
     for writer in writers:
         print(f"saved {writer.path}")  # the file really written (myplot.png for --plot myplot)
     return EXIT_OK
@@ -363,23 +362,6 @@ def _image_formats() -> dict[str, str]:
     except ImportError:
         raise ValueError("--plot needs matplotlib: pip install 'langchain-semantix[calibrate]'") from None
     return FigureCanvasBase.get_supported_filetypes()
-
-
-def _staged(path: Path, write: Callable[[Any], object]) -> Any:
-    """An atomic writer of ``path`` whose temp file holds what ``write(handle)`` wrote; a
-    failure (full disk) removes the temp file and names ``path`` and the fix."""
-    from langchain_semantix.training.atomic import discard, open_writer, write_error
-
-    writer = open_writer(path)
-    try:
-        write(writer.handle)
-    except OSError as exc:
-        discard(writer)
-        raise write_error(exc, path) from exc
-    except BaseException:
-        discard(writer)
-        raise
-    return writer
 
 
 def _plot(report: dict[str, Any], image_format: str) -> bytes:

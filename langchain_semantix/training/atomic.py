@@ -22,6 +22,8 @@ __all__ = [
     "write_text_atomic",
     "discard",
     "commit",
+    "commit_all",
+    "discarded_on_error",
     "open_writer",
     "write_error",
     "check_replaceable",
@@ -103,6 +105,31 @@ def commit(writer: AtomicWriter) -> None:
         raise write_error(exc, writer.path) from exc
 
 
+def commit_all(*writers: AtomicWriter) -> None:
+    """:func:`commit` the writers in order; when one fails, the temp files of those after it
+    are removed too (nothing staged is left behind), and the error is raised."""
+    for done, writer in enumerate(writers):
+        try:
+            commit(writer)
+        except BaseException:
+            discard(*writers[done + 1 :])
+            raise
+
+
+@contextmanager
+def discarded_on_error(writer: AtomicWriter) -> Iterator[AtomicWriter]:
+    """``writer``, whose temp file is removed if the block fails (an ``OSError`` restated by
+    :func:`write_error`); the caller commits it."""
+    try:
+        yield writer
+    except OSError as exc:
+        discard(writer)
+        raise write_error(exc, writer.path) from exc
+    except BaseException:
+        discard(writer)
+        raise
+
+
 @contextmanager
 def atomic_writer(path: str | os.PathLike[str], staging: str = "") -> Iterator[AtomicWriter]:
     """A writer whose content replaces ``path`` when the block ends without an error.
@@ -113,15 +140,8 @@ def atomic_writer(path: str | os.PathLike[str], staging: str = "") -> Iterator[A
             with atomic_writer("report.json") as out:
                 out.handle.write(text)
     """
-    writer = open_writer(Path(path), staging)
-    try:
+    with discarded_on_error(open_writer(Path(path), staging)) as writer:
         yield writer
-    except OSError as exc:
-        discard(writer)
-        raise write_error(exc, writer.path) from exc
-    except BaseException:
-        discard(writer)
-        raise
     commit(writer)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from langchain_semantix.errors import InvalidOutputError, SemantixError, require_text
 from langchain_semantix.feedback import is_feedback_message
-from langchain_semantix.training.atomic import check_replaceable, commit, discard, open_writer, short_path_errors, write_error
+from langchain_semantix.training.atomic import check_replaceable, commit, commit_all, discard, open_writer, short_path_errors, write_error
 from langchain_semantix.training.backends import Source, check_intent_filter, is_store_spec, iter_records
 from langchain_semantix.training.jsonl import AtomicWriter, remove_stale_temp_files, skip_line
 
@@ -449,14 +449,11 @@ def _write_export(
                     write_train(item)
                     result.written += 1
         records.check_found(path, *([valid.path] if valid is not None else []))
-    if valid is not None:
-        try:
-            commit(valid)
-        except BaseException:
-            discard(train)
-            raise
+    if valid is None:
+        commit(train)
+    else:
+        commit_all(valid, train)
         result.validation_destination = valid.path
-    commit(train)
     return result
 
 
