@@ -194,23 +194,28 @@ class IntentScorer:
         """``result[output_index][intent_index]``, from one ``evaluate_batch`` call."""
         pairs, limits, count = self._plan(outputs)
         judge = self.judge
-        evaluate_batch = judge.evaluate_batch
-        if _is_base(evaluate_batch, Judge.evaluate_batch) and _is_base(judge.thresholds_for, Judge.thresholds_for):
+        if _checks_as_the_base(judge, judge.evaluate_batch, Judge.evaluate_batch):
             verdicts = judge._evaluate_checked(pairs, limits)  # the base's checks of pairs and pass marks: _plan did them
         else:  # a judge's own (or one wrapped on the instance)
-            verdicts = evaluate_batch(pairs, limits)
+            verdicts = judge.evaluate_batch(pairs, limits)
         return self._assemble(count, _checked_verdicts(judge, verdicts, len(pairs)), limits)
 
     async def ascore(self, outputs: Sequence[str]) -> list[list[Verdict]]:
         """Async :meth:`score` (one ``aevaluate_batch`` call, off the event loop)."""
         pairs, limits, count = self._plan(outputs)
-        verdicts = _checked_verdicts(self.judge, await self.judge.aevaluate_batch(pairs, limits), len(pairs))
-        return self._assemble(count, verdicts, limits)
+        judge = self.judge
+        if _checks_as_the_base(judge, judge.aevaluate_batch, Judge.aevaluate_batch):
+            verdicts = await judge._aevaluate_checked(pairs, limits)
+        else:
+            verdicts = await judge.aevaluate_batch(pairs, limits)
+        return self._assemble(count, _checked_verdicts(judge, verdicts, len(pairs)), limits)
 
 
-def _is_base(method: object, base: object) -> bool:
-    """Whether the bound ``method`` is ``base`` itself (not overridden, nor replaced on the instance)."""
-    return getattr(method, "__func__", None) is base
+def _checks_as_the_base(judge: Judge, method: object, base: object) -> bool:
+    """Whether ``judge``'s bound batch ``method`` and its ``thresholds_for`` are the base's own
+    (not overridden, nor replaced on the instance): then pairs and pass marks the scorer
+    checked need no second check."""
+    return getattr(method, "__func__", None) is base and getattr(judge.thresholds_for, "__func__", None) is Judge.thresholds_for
 
 
 def judge_intents(

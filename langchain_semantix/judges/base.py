@@ -261,7 +261,12 @@ class Judge:
         """Async :meth:`evaluate_batch`; one model pass, off the event loop."""
         if not self._scores_in_batches:
             return await run_in_executor(None, functools.partial(self.evaluate_batch, list(pairs), thresholds))
-        checked, limits = self._checked_batch(pairs, thresholds)
+        return await self._aevaluate_checked(*self._checked_batch(pairs, thresholds))
+
+    async def _aevaluate_checked(self, checked: Sequence[tuple[str, str]], limits: Sequence[float]) -> list[Verdict]:
+        """Async :meth:`_evaluate_checked`."""
+        if not self._scores_in_batches:
+            return await run_in_executor(None, functools.partial(self._evaluate_checked, checked, limits))
         verdicts, live = _split_checked(self, checked, limits)
         scored = await self.ascore_batch([checked[i] for i in live], [limits[i] for i in live]) if live else []
         return self._filled(verdicts, live, scored)

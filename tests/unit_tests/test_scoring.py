@@ -6,7 +6,7 @@ import pytest
 
 from langchain_semantix import IntentParser, SemanticIntentError, create_retry_subgraph
 from langchain_semantix.judges import Judge, Verdict
-from langchain_semantix.scoring import judge_intents
+from langchain_semantix.scoring import ajudge_intents, judge_intents
 from langchain_semantix.testing import ScriptedChatModel
 from tests.conftest import MentionsDate, Polite
 
@@ -123,3 +123,24 @@ def test_a_judge_s_own_thresholds_for_still_sets_the_pass_marks():
     judge = _OwnPassMarks()
     judge_intents(judge, ["Go away.", "Thanks"], [Polite])
     assert judge.seen == [0.25, 0.25]
+
+
+@pytest.mark.parametrize("intents", [[Polite], [Polite, MentionsDate], [Polite & MentionsDate]])
+async def test_the_async_scorer_gives_what_the_sync_one_gives(judge, intents):
+    outputs = ["Go away.", "Thanks, but no: Monday is taken.", "", "   "]
+    sync = judge_intents(judge, outputs, intents)
+    assert repr(await ajudge_intents(judge, outputs, intents)) == repr(sync)
+    assert repr(await ajudge_intents(BareJudge(), outputs, intents)) == repr(judge_intents(BareJudge(), outputs, intents))
+
+
+async def test_a_judge_s_own_async_batch_and_thresholds_for_are_still_called():
+    judge = _OwnPassMarks()
+    await ajudge_intents(judge, ["Go away.", "Thanks"], [Polite])
+    assert judge.seen == [0.25, 0.25]
+
+    class OwnAsyncBatch(BareJudge):
+        async def aevaluate_batch(self, pairs, thresholds=None):
+            return [Verdict(passed=True, score=0.66, reason="own async batch") for _ in pairs]
+
+    ((verdict,),) = await ajudge_intents(OwnAsyncBatch(), ["Go away."], [Polite])
+    assert verdict.reason == "own async batch"
