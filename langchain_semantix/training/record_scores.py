@@ -135,13 +135,17 @@ def scores_of_line(line: bytes) -> RecordScores | None:
     intent = record.intent
     if not intent or intent.isspace() or not _shallow(record):  # isspace: CorrectionRecord's check that the intent is named
         return None
-    if record.rejected_attempts:
-        rejected = [score for attempt in record.rejected_attempts if (score := attempt.score) is not None]
-    elif record.rejected_output is not None and record.rejected_score is not None:  # semantix-ai's one attempt
-        rejected = [record.rejected_score]
-    else:
-        rejected = []
-    return RecordScores(intent, record.accepted_score, rejected)
+    attempt_scores = [attempt.score for attempt in record.rejected_attempts]
+    return RecordScores(intent, record.accepted_score, _rejected(attempt_scores, record.rejected_output, record.rejected_score))
+
+
+def _rejected(attempt_scores: list[Any], rejected_output: object, rejected_score: Any) -> list[float]:
+    """The rejected scores: those of the rejected attempts, or, for a record without them,
+    semantix-ai's one attempt (``rejected_output`` and ``rejected_score``), as
+    ``CorrectionRecord`` builds it. A score may be stored as an int."""
+    if attempt_scores:
+        return [float(score) for score in attempt_scores if score is not None]
+    return [float(rejected_score)] if rejected_output is not None and rejected_score is not None else []
 
 
 def _shallow(record: Any) -> bool:
@@ -181,11 +185,6 @@ def scores_of_record(record: Mapping[str, Any]) -> RecordScores:
     """The scores of a record :func:`~langchain_semantix.training.backends.iter_checked_records`
     yields (normalised, or plain as stored, whose scores may be ints)."""
     accepted = record.get("accepted_score")
-    attempts = record.get("rejected_attempts")
-    if attempts:
-        rejected = [float(score) for attempt in attempts if (score := attempt.get("score")) is not None]
-    elif record.get("rejected_output") is not None and (score := record.get("rejected_score")) is not None:
-        rejected = [float(score)]  # a plain record as stored: its one attempt is made of these fields
-    else:
-        rejected = []
+    attempt_scores = [attempt.get("score") for attempt in record.get("rejected_attempts") or ()]
+    rejected = _rejected(attempt_scores, record.get("rejected_output"), record.get("rejected_score"))
     return RecordScores(record["intent"], None if accepted is None else float(accepted), rejected)
